@@ -1,0 +1,1 @@
+"""Kiln's web side: the webhook receiver, the health check and the dashboard."""

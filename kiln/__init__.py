@@ -1,0 +1,1 @@
+"""Kiln: shared pieces every Kiln process uses (settings, states, the job contract)."""

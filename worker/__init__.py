@@ -1,0 +1,1 @@
+"""Kiln's worker: RQ jobs and the build pipeline."""
