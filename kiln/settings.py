@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     github_app_slug: str = "kiln"
     trigger_label: str = "build me"
+    github_timeout_seconds: float = Field(default=30.0, gt=0)
+    github_max_retry_wait_seconds: int = Field(default=120, ge=0)
+    progress_edit_interval_seconds: float = Field(default=2.0, ge=0)
 
     # --- Redis / RQ -------------------------------------------------------
     redis_url: str = "redis://localhost:6379/0"
@@ -63,6 +66,8 @@ class Settings(BaseSettings):
     sandbox_output_cap_bytes: int = Field(default=64_000, gt=0)
     sandbox_install_network: bool = False
     sandbox_ca_bundle: Path | None = None
+    sandbox_workspace_size: str = "512m"
+    sandbox_install_timeout_seconds: int = Field(default=900, gt=0)
 
     # --- Dashboard --------------------------------------------------------
     public_url: str | None = None

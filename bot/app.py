@@ -1,0 +1,110 @@
+"""The web app: ``create_app`` for tests and embedding, ``app`` for ``uvicorn bot.app:app``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from redis import Redis
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.dashboard import dashboard_routes
+from bot.handlers.registry import HANDLERS
+from bot.health import HealthCheck
+from bot.jobqueue import JobQueue
+from bot.receiver import WEBHOOK_PATH, WebhookReceiver
+from bot.router import Router
+from kiln.settings import Settings, SettingsError, load_settings
+from worker.history import BuildHistory
+
+REDIS_TIMEOUT_SECONDS = 5.0
+"""GitHub waits 10 s for an answer; a stuck Redis must fail well before that."""
+
+
+def create_app(settings: Settings, redis: Redis | None = None) -> Starlette:
+    """The Starlette app, with its collaborators built from ``settings`` unless given."""
+    if redis is None:
+        redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+    receiver = WebhookReceiver(
+        secret=settings.github_webhook_secret.get_secret_value().encode(),
+        router=Router(settings, HANDLERS),
+        jobs=JobQueue(redis, settings),
+    )
+    routes: list[BaseRoute] = [
+        Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
+        Route("/healthz", HealthCheck(redis).check, methods=["GET"]),
+        dashboard_routes(settings, BuildHistory.from_settings(redis, settings)),
+    ]
+    return Starlette(routes=routes, lifespan=_closing(redis))
+
+
+def _closing(redis: Redis) -> Callable[[Starlette], Any]:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        redis.close()
+
+    return lifespan
+
+
+def configure_logging() -> None:
+    """Send Kiln's log lines (one per delivery) to stderr beside uvicorn's own."""
+    logger = logging.getLogger("kiln")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def app_from_environment() -> Starlette:
+    """The production app: settings read once, now, from the environment and ``.env``."""
+    configure_logging()
+    return create_app(load_settings())
+
+
+class DeferredApp:
+    """An ASGI app that builds the real one at lifespan start-up, not at import.
+
+    A bad setting then fails start-up with the settings message (uvicorn exits)
+    instead of an import traceback, and importing ``bot.app`` never reads the environment.
+    """
+
+    def __init__(self, factory: Callable[[], ASGIApp]):
+        self._factory = factory
+        self._app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None and scope["type"] == "lifespan":
+            startup = await receive()
+            try:
+                self._app = self._factory()
+            except SettingsError as exc:
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                return
+            receive = _replaying(startup, receive)
+        if self._app is None:  # served without lifespan events (uvicorn --lifespan off)
+            self._app = self._factory()
+        await self._app(scope, receive, send)
+
+
+def _replaying(first: Message, receive: Receive) -> Receive:
+    """``receive`` that hands out ``first`` again before the rest, for the real app's lifespan."""
+    pending = [first]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+app = DeferredApp(app_from_environment)

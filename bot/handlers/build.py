@@ -1,0 +1,24 @@
+"""The trigger: an issue labelled with the trigger label becomes a build job."""
+
+from __future__ import annotations
+
+from bot.decisions import Decision, Ignored, JobRequest
+from bot.delivery import Delivery
+from bot.handlers import EventKey, Handler
+from kiln.settings import Settings
+from kiln.states import JobKind
+
+
+def on_issue_labeled(delivery: Delivery, settings: Settings) -> Decision:
+    """``issues.labeled`` with the trigger label on an open issue -> build that issue."""
+    label = delivery.optional(str, "label", "name") or ""
+    # GitHub treats label names case-insensitively.
+    if label.casefold() != settings.trigger_label.casefold():
+        return Ignored("not the trigger label")
+    if delivery.optional(str, "issue", "state") == "closed":
+        return Ignored("issue is closed")
+    kwargs = {**delivery.repo_fields(), "issue_number": delivery.get(int, "issue", "number")}
+    return JobRequest(JobKind.BUILD, f"build-{delivery.id}", kwargs)
+
+
+HANDLERS: dict[EventKey, Handler] = {("issues", "labeled"): on_issue_labeled}

@@ -1,0 +1,41 @@
+"""Comment commands: ``/kiln retry``, ``/kiln cancel``, ``/kiln status`` (and anything else)."""
+
+from __future__ import annotations
+
+from bot.decisions import Decision, Ignored, JobRequest
+from bot.delivery import Delivery
+from bot.handlers import EventKey, Handler
+from kiln.settings import Settings
+from kiln.states import JobKind
+
+HELP = "help"
+"""The name sent for a bare ``/kiln``; the worker answers any unknown name with the command list."""
+
+MAX_NAME_LENGTH = 40
+
+
+def command_name(body: str, slug: str) -> str | None:
+    """The word after ``/<slug>`` when the comment starts with it, else None."""
+    words = body.lstrip().split(None, 2)
+    if not words or words[0].casefold() != f"/{slug}".casefold():
+        return None
+    return words[1].casefold()[:MAX_NAME_LENGTH] if len(words) > 1 else HELP
+
+
+def on_comment_created(delivery: Delivery, settings: Settings) -> Decision:
+    """``issue_comment.created`` starting with ``/kiln`` -> that command's job."""
+    name = command_name(delivery.optional(str, "comment", "body") or "", settings.github_app_slug)
+    if name is None:
+        return Ignored("not a command")
+    comment_id = delivery.get(int, "comment", "id")
+    kwargs = {
+        **delivery.repo_fields(),
+        "number": delivery.get(int, "issue", "number"),
+        "is_pull_request": delivery.has("issue", "pull_request"),
+        "name": name,
+        "comment_id": comment_id,
+    }
+    return JobRequest(JobKind.COMMAND, f"command-{comment_id}", kwargs)
+
+
+HANDLERS: dict[EventKey, Handler] = {("issue_comment", "created"): on_comment_created}

@@ -1,0 +1,134 @@
+"""``POST /api/github/webhooks``: verify, parse, route, queue, answer; one log line each."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import Any
+
+from redis import RedisError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from bot.body import BodyTooLarge, read_capped
+from bot.decisions import JobRequest, Noted
+from bot.delivery import Delivery, PayloadError
+from bot.jobqueue import JobQueue, Submission
+from bot.router import Router
+from bot.signature import signature_matches
+
+WEBHOOK_PATH = "/api/github/webhooks"
+EVENT_HEADER = "x-github-event"
+DELIVERY_HEADER = "x-github-delivery"
+SIGNATURE_HEADER = "x-hub-signature-256"
+
+# Delivery ids become Redis keys and RQ job ids, which allow only these characters.
+DELIVERY_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+EVENT_NAME = re.compile(r"[a-z_]{1,64}")
+
+log = logging.getLogger("kiln.bot.deliveries")
+
+
+class Rejection(Exception):
+    """A delivery refused with an HTTP status; nothing was queued."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class WebhookReceiver:
+    """The webhook endpoint: everything between GitHub's POST and a queued job."""
+
+    def __init__(self, secret: bytes, router: Router, jobs: JobQueue):
+        self._secret = secret
+        self._router = router
+        self._jobs = jobs
+
+    async def receive(self, request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        line: dict[str, Any] = {
+            "delivery": request.headers.get(DELIVERY_HEADER),
+            "event": request.headers.get(EVENT_HEADER),
+        }
+        try:
+            status, body = await self._process(request, line)
+            line["outcome"] = _outcome(body)
+        except Rejection as exc:
+            status, body = exc.status, {"error": exc.reason}
+            line["outcome"] = f"rejected: {exc.reason}"
+        line["status"] = status
+        line["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        log.log(_level(status), json.dumps(line))
+        return JSONResponse(body, status_code=status)
+
+    async def _process(self, request: Request, line: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        try:
+            raw = await read_capped(request)
+        except BodyTooLarge:
+            raise Rejection(413, "payload larger than GitHub's 25 MB cap") from None
+        if not signature_matches(self._secret, raw, request.headers.get(SIGNATURE_HEADER)):
+            raise Rejection(401, "missing or wrong X-Hub-Signature-256")
+        delivery = Delivery(
+            id=_header(request, DELIVERY_HEADER, DELIVERY_ID),
+            event=_header(request, EVENT_HEADER, EVENT_NAME),
+            payload=_json_object(raw),
+        )
+        line.update(action=delivery.action, repo=delivery.repository)
+        try:
+            decision = self._router.route(delivery)
+        except PayloadError as exc:
+            raise Rejection(400, str(exc)) from None
+        if isinstance(decision, JobRequest):
+            return 202, await self._submit(delivery, decision)
+        if isinstance(decision, Noted):
+            return decision.status, {"noted": decision.note}
+        return 202, {"ignored": decision.reason}
+
+    async def _submit(self, delivery: Delivery, request: JobRequest) -> dict[str, Any]:
+        try:
+            # Blocking Redis I/O stays off the event loop.
+            submission = await run_in_threadpool(self._jobs.submit, delivery.id, request)
+        except RedisError as exc:
+            log.error("redis unavailable, answering 503 so GitHub can redeliver: %s", exc)
+            raise Rejection(503, "redis unavailable") from None
+        if submission is Submission.QUEUED:
+            return {"queued": str(request.kind), "job": request.job_id}
+        return {"ignored": str(submission), "job": request.job_id}
+
+
+def _header(request: Request, name: str, pattern: re.Pattern[str]) -> str:
+    value = request.headers.get(name)
+    if value is None:
+        raise Rejection(400, f"missing {name} header")
+    if not pattern.fullmatch(value):
+        raise Rejection(400, f"malformed {name} header")
+    return value
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise Rejection(400, "body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise Rejection(400, "body is not a JSON object")
+    return payload
+
+
+def _outcome(body: dict[str, Any]) -> str:
+    if "queued" in body:
+        return f"queued {body['queued']}"
+    if "noted" in body:
+        return "noted"
+    return f"ignored: {body['ignored']}"
+
+
+def _level(status: int) -> int:
+    if status >= 500:
+        return logging.ERROR
+    return logging.WARNING if status >= 400 else logging.INFO

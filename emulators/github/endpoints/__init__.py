@@ -1,0 +1,10 @@
+"""The REST endpoints the emulator implements, grouped by GitHub's API sections."""
+
+from __future__ import annotations
+
+from emulators.github.endpoints import apps, checks, git, issues, pulls, repos
+from emulators.github.routing import Route
+
+ROUTES: list[Route] = [
+    *apps.ROUTES, *repos.ROUTES, *issues.ROUTES, *git.ROUTES, *pulls.ROUTES, *checks.ROUTES,
+]

@@ -1,0 +1,83 @@
+"""App endpoints: the app itself, its installations and their access tokens."""
+
+from __future__ import annotations
+
+from emulators.github.auth import issue_token, require_app
+from emulators.github.errors import invalid, not_found
+from emulators.github.pagination import paginate
+from emulators.github.records import Installation
+from emulators.github.routing import Call, Reply, Route
+from emulators.github.state import timestamp
+
+
+def get_app(call: Call) -> Reply:
+    return Reply(200, call.shapes.app(require_app(call.caller)))
+
+
+def _own_installation(call: Call) -> Installation:
+    app = require_app(call.caller)
+    installation = call.state.installations.get(call.number("installation_id"))
+    if installation is None or installation.app_id != app.id:
+        raise not_found()
+    return installation
+
+
+def list_installations(call: Call) -> Reply:
+    app = require_app(call.caller)
+    found = [i for i in call.state.installations.values() if i.app_id == app.id]
+    return paginate([call.shapes.installation(i) for i in found], call.query, call.url)
+
+
+def get_installation(call: Call) -> Reply:
+    return Reply(200, call.shapes.installation(_own_installation(call)))
+
+
+def create_token(call: Call) -> Reply:
+    installation = _own_installation(call)
+    names = call.field("repositories")
+    if names is not None:
+        allowed = {r.name.lower() for r in call.state.repos.values()
+                   if r.owner.lower() == installation.account.lower()
+                   and (installation.repositories is None
+                        or r.name.lower() in {n.lower() for n in installation.repositories})}
+        if not {n.lower() for n in names} <= allowed:
+            raise invalid("There is at least one repository that does not exist or is not "
+                          "accessible to the parent installation.")
+    token = issue_token(call.state, installation, names)
+    body = {"token": token.token, "expires_at": timestamp(token.expires_at),
+            "permissions": call.shapes.installation(installation)["permissions"],
+            "repository_selection": "all" if names is None and installation.repositories is None
+            else "selected"}
+    return Reply(201, body)
+
+
+def _installation_on(call: Call, account: str, repo_name: str | None) -> Reply:
+    app = require_app(call.caller)
+    for installation in call.state.installations.values():
+        if installation.app_id != app.id or installation.account.lower() != account.lower():
+            continue
+        if repo_name is None:
+            return Reply(200, call.shapes.installation(installation))
+        repo = call.state.repo(account, repo_name)
+        if call.state.app_installation(app.id, repo) is installation:
+            return Reply(200, call.shapes.installation(installation))
+    raise not_found()
+
+
+def repo_installation(call: Call) -> Reply:
+    return _installation_on(call, call.params["owner"], call.params["repo"])
+
+
+def account_installation(call: Call) -> Reply:
+    return _installation_on(call, call.params["account"], None)
+
+
+ROUTES = [
+    Route("GET", "/app", get_app),
+    Route("GET", "/app/installations", list_installations),
+    Route("GET", "/app/installations/{installation_id}", get_installation),
+    Route("POST", "/app/installations/{installation_id}/access_tokens", create_token),
+    Route("GET", "/repos/{owner}/{repo}/installation", repo_installation),
+    Route("GET", "/orgs/{account}/installation", account_installation),
+    Route("GET", "/users/{account}/installation", account_installation),
+]

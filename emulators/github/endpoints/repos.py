@@ -1,0 +1,99 @@
+"""Repository endpoints: get, create in an organization, contents, collaborator permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulators.github.auth import can_reach, require_installation
+from emulators.github.errors import ApiError, invalid, not_accessible, not_found
+from emulators.github.operations import commit_files, permission_of, resolve
+from emulators.github.records import Repo
+from emulators.github.routing import Call, Reply, Route
+from emulators.github.shapes import LEGACY_PERMISSION
+
+
+def get_repo(call: Call) -> Reply:
+    return Reply(200, call.shapes.repo(call.repo()))
+
+
+def create_user_repo(call: Call) -> Reply:
+    require_installation(call.caller)
+    raise not_accessible()
+
+
+def create_org_repo(call: Call) -> Reply:
+    installation = require_installation(call.caller)
+    org = call.state.account(call.params["org"])
+    if org.type != "Organization" or installation.account.lower() != org.login.lower():
+        raise not_found()
+    name = call.field("name", required=True)
+    if (org.login.lower(), str(name).lower()) in call.state.repos:
+        raise ApiError(422, "Repository creation failed.", [
+            {"resource": "Repository", "code": "custom", "field": "name",
+             "message": "name already exists on this account"}])
+    repo = Repo(call.state.next_id(), org.login, name, bool(call.field("private", False)),
+                "main", call.state.now(), call.field("description"))
+    call.state.repos[(org.login.lower(), name.lower())] = repo
+    if installation.repositories is not None:
+        installation.repositories.append(name)
+    if call.field("auto_init", False):
+        commit_files(call.state, repo, "main", {"README.md": f"# {name}\n".encode()},
+                     "Initial commit", call.caller.login)
+    return Reply(201, call.shapes.repo(repo))
+
+
+def get_contents(call: Call) -> Reply:
+    repo = call.repo()
+    ref = call.query.get("ref") or repo.default_branch
+    sha = resolve(repo, ref)
+    if sha is None:
+        raise ApiError(404, f"No commit found for the ref {ref}")
+    path = call.params["path"].strip("/")
+    entry = repo.git.lookup(repo.git.commit(sha).tree, path)
+    if entry is None:
+        raise not_found()
+    if entry.type == "blob":
+        return Reply(200, call.shapes.content(repo, path, entry.sha, ref))
+    return Reply(200, [_dir_entry(call, repo, f"{path}/{e.name}".lstrip("/"), e.sha, e.type, ref)
+                       for e in repo.git.tree(entry.sha)])
+
+
+def _dir_entry(call: Call, repo: Repo, path: str, sha: str, kind: str, ref: str) -> dict[str, Any]:
+    if kind == "blob":
+        shape = call.shapes.content(repo, path, sha, ref)
+        del shape["content"], shape["encoding"]
+        return shape
+    api = call.shapes.repo_api(repo)
+    links = {"self": f"{api}/contents/{path}?ref={ref}", "git": f"{api}/git/trees/{sha}",
+             "html": f"{call.shapes.repo_html(repo)}/tree/{ref}/{path}"}
+    return {"type": "dir", "size": 0, "name": path.split("/")[-1], "path": path, "sha": sha,
+            "url": links["self"], "git_url": links["git"], "html_url": links["html"],
+            "download_url": None, "_links": links}
+
+
+def collaborator_permission(call: Call) -> Reply:
+    repo = call.repo()
+    login = call.params["username"]
+    if login.lower() not in call.state.accounts:
+        raise not_found()
+    role = permission_of(repo, login)
+    user = call.shapes.user(login)
+    rights = {"admin": role == "admin", "maintain": role in ("admin", "maintain"),
+              "push": role in ("admin", "maintain", "write"),
+              "triage": role in ("admin", "maintain", "write", "triage"), "pull": role != "none"}
+    return Reply(200, {"permission": LEGACY_PERMISSION.get(role, "none"), "role_name": role,
+                       "user": user | {"permissions": rights, "role_name": role}})
+
+
+def reachable(call: Call, repo: Repo) -> bool:
+    return can_reach(call.caller, repo)
+
+
+ROUTES = [
+    Route("GET", "/repos/{owner}/{repo}", get_repo),
+    Route("POST", "/user/repos", create_user_repo),
+    Route("POST", "/orgs/{org}/repos", create_org_repo),
+    Route("GET", "/repos/{owner}/{repo}/contents/{path:path}", get_contents),
+    Route("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission",
+          collaborator_permission),
+]

@@ -1,0 +1,49 @@
+"""Faults on demand: the next matching requests fail like GitHub does under load."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from emulators.github.errors import DOCS
+from emulators.github.routing import Reply
+
+SECONDARY_RATE_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes "
+                        "before you try again. If you reach out to GitHub Support for help, "
+                        "please include the request ID.")
+
+
+@dataclass
+class Fault:
+    method: str
+    path: re.Pattern[str]
+    kind: str
+    times: int
+
+
+class Faults:
+    """A list of armed faults; each matching request uses up one shot."""
+
+    KINDS = ("502", "secondary_rate_limit")
+
+    def __init__(self) -> None:
+        self._armed: list[Fault] = []
+
+    def arm(self, method: str, path_regex: str, kind: str, times: int) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown fault {kind!r}; use one of {self.KINDS}")
+        self._armed.append(Fault(method.upper(), re.compile(path_regex), kind, times))
+
+    def take(self, method: str, path: str) -> Reply | None:
+        for fault in self._armed:
+            if fault.times > 0 and fault.method == method and fault.path.search(path):
+                fault.times -= 1
+                return _reply(fault.kind)
+        return None
+
+
+def _reply(kind: str) -> Reply:
+    if kind == "502":
+        return Reply(502, {"message": "Server Error"})
+    return Reply(403, {"message": SECONDARY_RATE_LIMIT, "documentation_url": DOCS},
+                 {"retry-after": "1"})

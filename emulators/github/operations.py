@@ -1,0 +1,99 @@
+"""State changes shared by the REST handlers and the emulated users' actions."""
+
+from __future__ import annotations
+
+from emulators.github.gitstore import Signature
+from emulators.github.records import Comment, Issue, Label, Reaction, Repo
+from emulators.github.state import GitHubState
+
+LABEL_COLORS = ("d73a4a", "0075ca", "a2eeef", "7057ff", "008672", "e4e669", "d876e3")
+
+
+def add_comment(state: GitHubState, issue: Issue, user: str, body: str) -> Comment:
+    now = state.now()
+    comment = Comment(state.next_id(), body, user, now, now)
+    issue.comments.append(comment)
+    issue.updated_at = now
+    return comment
+
+
+def find_comment(repo: Repo, comment_id: int) -> tuple[Issue, Comment] | None:
+    for issue in repo.issues.values():
+        for comment in issue.comments:
+            if comment.id == comment_id:
+                return issue, comment
+    return None
+
+
+def ensure_label(state: GitHubState, repo: Repo, name: str) -> Label:
+    """The repository's label, created on first use as GitHub does when labelling an issue."""
+    key = name.lower()
+    if key not in repo.labels:
+        color = LABEL_COLORS[len(repo.labels) % len(LABEL_COLORS)]
+        repo.labels[key] = Label(state.next_id(), name, color)
+    return repo.labels[key]
+
+
+def add_labels(state: GitHubState, repo: Repo, issue: Issue, names: list[str]) -> list[Label]:
+    """Adds the labels the issue lacks and returns those newly added."""
+    added = []
+    for name in names:
+        label = ensure_label(state, repo, name)
+        if label.name.lower() not in {n.lower() for n in issue.labels}:
+            issue.labels.append(label.name)
+            added.append(label)
+    if added:
+        issue.updated_at = state.now()
+    return added
+
+
+def react(state: GitHubState, reactions: list[Reaction], user: str,
+          content: str) -> tuple[Reaction, bool]:
+    """The user's reaction of that kind, and whether it is new (GitHub answers 200 if not)."""
+    for reaction in reactions:
+        if reaction.user == user and reaction.content == content:
+            return reaction, False
+    reaction = Reaction(state.next_id(), content, user, state.now())
+    reactions.append(reaction)
+    return reaction, True
+
+
+def new_issue(state: GitHubState, repo: Repo, title: str, body: str | None, user: str) -> Issue:
+    now = state.now()
+    number = max(repo.issues, default=0) + 1
+    issue = Issue(state.next_id(), number, title, body, user, now, now)
+    repo.issues[number] = issue
+    return issue
+
+
+def commit_files(state: GitHubState, repo: Repo, branch: str, files: dict[str, bytes],
+                 message: str, author: str) -> str:
+    """A commit on ``branch`` setting these files over its current tree (the branch moves)."""
+    git = repo.git
+    ref = f"refs/heads/{branch}"
+    parent = repo.refs.get(ref)
+    changes = {path: ("100644", git.put_blob(data)) for path, data in files.items()}
+    base = git.commit(parent).tree if parent else None
+    tree = git.build_tree(dict(changes), base)
+    who = Signature(author, f"{author}@users.noreply.emulator", int(state.clock()))
+    sha = git.put_commit(tree, [parent] if parent else [], who, who, message)
+    repo.refs[ref] = sha
+    repo.pushed_at = state.now()
+    return sha
+
+
+def resolve(repo: Repo, ref: str | None) -> str | None:
+    """The commit a branch name, ``heads/…``/``refs/heads/…`` ref or commit id points at."""
+    name = ref or repo.default_branch
+    for candidate in (name, f"refs/{name}", f"refs/heads/{name}"):
+        if candidate in repo.refs:
+            return repo.refs[candidate]
+    return name if name in repo.git.commits else None
+
+
+def permission_of(repo: Repo, login: str) -> str:
+    """A user's role on a repository; owners are admins, public repositories are readable."""
+    if login.lower() == repo.owner.lower():
+        return "admin"
+    role = next((r for user, r in repo.permissions.items() if user.lower() == login.lower()), None)
+    return role or ("none" if repo.private else "read")

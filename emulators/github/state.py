@@ -1,0 +1,95 @@
+"""The emulator's whole state behind one lock, with the look-ups every handler needs."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from emulators.github.errors import not_found
+from emulators.github.records import (
+    Account,
+    Delivery,
+    EmulatedApp,
+    Installation,
+    Issue,
+    RecordedRequest,
+    Repo,
+    Token,
+)
+
+
+@dataclass
+class GitHubState:
+    """Plain records guarded by ``lock``: uvicorn's thread and the test thread both change them."""
+
+    clock: Callable[[], float] = time.time
+    token_lifetime: float = 3600.0
+    base_url: str = "http://127.0.0.1"
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    apps: dict[int, EmulatedApp] = field(default_factory=dict)
+    installations: dict[int, Installation] = field(default_factory=dict)
+    tokens: dict[str, Token] = field(default_factory=dict)
+    repos: dict[tuple[str, str], Repo] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    unexpected: list[RecordedRequest] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def now(self) -> str:
+        return timestamp(self.clock())
+
+    def account(self, login: str) -> Account:
+        found = self.accounts.get(login.lower())
+        if found is None:
+            raise not_found()
+        return found
+
+    def ensure_account(self, login: str, type: str = "User") -> Account:
+        key = login.lower()
+        if key not in self.accounts:
+            self.accounts[key] = Account(self.next_id(), login, type)
+        return self.accounts[key]
+
+    def repo(self, owner: str, name: str) -> Repo:
+        found = self.repos.get((owner.lower(), name.lower()))
+        if found is None:
+            raise not_found()
+        return found
+
+    def issue(self, repo: Repo, number: int) -> Issue:
+        found = repo.issues.get(number)
+        if found is None:
+            raise not_found()
+        return found
+
+    def pull(self, repo: Repo, number: int) -> Issue:
+        found = self.issue(repo, number)
+        if found.pull is None:
+            raise not_found()
+        return found
+
+    def installations_for(self, repo: Repo) -> list[Installation]:
+        """The installations that cover a repository (each app gets its own webhook)."""
+        return [i for i in self.installations.values() if covers(i, repo)]
+
+    def app_installation(self, app_id: int, repo: Repo) -> Installation | None:
+        return next((i for i in self.installations_for(repo) if i.app_id == app_id), None)
+
+
+def covers(installation: Installation, repo: Repo) -> bool:
+    if installation.account.lower() != repo.owner.lower():
+        return False
+    names = installation.repositories
+    return names is None or repo.name.lower() in {n.lower() for n in names}
+
+
+def timestamp(seconds: float) -> str:
+    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

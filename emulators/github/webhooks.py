@@ -1,0 +1,145 @@
+"""Signed webhook deliveries as GitHub sends them: synchronously for users, queued for bots."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from emulators.github.records import Delivery, EmulatedApp, Repo
+from emulators.github.shapes import Shapes, node_id
+from emulators.github.state import GitHubState
+
+USER_AGENT = "GitHub-Hookshot/emulator"
+DELIVERY_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A delivery ready to send: where, what, and under which headers."""
+
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    event: str
+    action: str | None
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookSender:
+    """Builds GitHub's payloads and delivers them; a background thread sends the queued ones."""
+
+    def __init__(self, state: GitHubState, shapes: Shapes) -> None:
+        self.state = state
+        self.shapes = shapes
+        self._queue: queue.Queue[Outgoing | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._client = httpx.Client(timeout=DELIVERY_TIMEOUT)
+
+    def build(self, repo: Repo, event: str, action: str | None, sender: str,
+              fields: dict[str, Any]) -> list[Outgoing]:
+        """Deliveries for each installed app with a webhook URL; call with the state locked."""
+        outgoing = []
+        for installation in self.state.installations_for(repo):
+            app = self.state.apps[installation.app_id]
+            if app.webhook_url is None:
+                continue
+            payload = self._payload(repo, action, sender, fields)
+            payload["installation"] = {"id": installation.id,
+                                       "node_id": node_id("II", installation.id)}
+            outgoing.append(self._outgoing(app, event, action, payload))
+        return outgoing
+
+    def _payload(self, repo: Repo, action: str | None, sender: str,
+                 fields: dict[str, Any]) -> dict[str, Any]:
+        payload: dict[str, Any] = {} if action is None else {"action": action}
+        payload.update(fields)
+        payload["repository"] = self.shapes.repo(repo, viewer_permissions=False)
+        owner = self.state.accounts.get(repo.owner.lower())
+        if owner is not None and owner.type == "Organization":
+            payload["organization"] = self.shapes.organization(repo.owner)
+        payload["sender"] = self.shapes.user(sender)
+        return payload
+
+    def _outgoing(self, app: EmulatedApp, event: str, action: str | None,
+                  payload: dict[str, Any]) -> Outgoing:
+        assert app.webhook_url is not None
+        body = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json", "User-Agent": USER_AGENT,
+            "X-GitHub-Event": event, "X-GitHub-Delivery": str(uuid.uuid4()),
+            "X-GitHub-Hook-ID": str(app.hook_id),
+            "X-GitHub-Hook-Installation-Target-ID": str(app.id),
+            "X-GitHub-Hook-Installation-Target-Type": "integration",
+            "X-Hub-Signature": "sha1=" + hmac.new(app.webhook_secret.encode(), body,
+                                                  hashlib.sha1).hexdigest(),
+            "X-Hub-Signature-256": sign(app.webhook_secret, body),
+        }
+        return Outgoing(app.webhook_url, body, headers, event, action)
+
+    def send(self, outgoing: Outgoing) -> Delivery:
+        """POST one delivery and record its outcome (connection errors included)."""
+        started = time.monotonic()
+        delivery = Delivery(outgoing.headers["X-GitHub-Delivery"], outgoing.event,
+                            outgoing.action, None, None, 0.0, outgoing.body,
+                            dict(outgoing.headers), outgoing.url)
+        try:
+            response = self._client.post(outgoing.url, content=outgoing.body,
+                                         headers=outgoing.headers)
+            delivery.status_code = response.status_code
+            delivery.response_json = _json_or_text(response)
+        except httpx.HTTPError as exc:
+            delivery.error = f"{type(exc).__name__}: {exc}"
+        delivery.seconds = time.monotonic() - started
+        with self.state.lock:
+            self.state.deliveries.append(delivery)
+        return delivery
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        with self.state.lock:
+            old = next(d for d in self.state.deliveries if d.id == delivery_id)
+        return self.send(Outgoing(old.url, old.body, old.headers, old.event, old.action))
+
+    def enqueue(self, outgoing: list[Outgoing]) -> None:
+        for item in outgoing:
+            self._queue.put(item)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            try:
+                self.send(item)
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+
+    def wait(self) -> None:
+        self._queue.join()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(DELIVERY_TIMEOUT + 5)
+            self._thread = None
+        self._client.close()
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

@@ -1,0 +1,135 @@
+"""The script a scripted model replays: turns, tool calls, and their JSON file format."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+CALL_KEYS = frozenset({"name", "arguments"})
+TURN_KEYS = frozenset({"text", "json", "tool_calls", "error", "endless"})
+EXTRA_KEYS = frozenset({"expect", "retry_after"})
+
+
+class TurnKind(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    TOOL_CALLS = "tool_calls"
+    ERROR = "error"
+    ENDLESS = "endless"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call the model asks for; raw string arguments may be malformed on purpose."""
+
+    name: str
+    arguments: dict[str, Any] | str
+
+    def arguments_text(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(self.arguments)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "arguments": self.arguments}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ToolCall:
+        unknown = set(data) - CALL_KEYS
+        if unknown or "name" not in data:
+            raise ValueError(f"a tool call needs 'name' and 'arguments' only, got {sorted(data)}")
+        return cls(data["name"], data.get("arguments", {}))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One scripted answer; build them with the class methods, not the constructor."""
+
+    kind: TurnKind
+    content: str | None = None
+    data: Any = None
+    calls: tuple[ToolCall, ...] = ()
+    status: int = 200
+    retry_after: float | None = None
+    expect: str | None = None
+
+    @classmethod
+    def text(cls, content: str, expect: str | None = None) -> Turn:
+        return cls(TurnKind.TEXT, content=content, expect=expect)
+
+    @classmethod
+    def json(cls, data: Any, expect: str | None = None) -> Turn:
+        return cls(TurnKind.JSON, data=data, expect=expect)
+
+    @classmethod
+    def tool_calls(cls, calls: list[ToolCall], expect: str | None = None) -> Turn:
+        if not calls:
+            raise ValueError("a tool_calls turn needs at least one call")
+        return cls(TurnKind.TOOL_CALLS, calls=tuple(calls), expect=expect)
+
+    @classmethod
+    def error(cls, status: int, retry_after: float | None = None,
+              expect: str | None = None) -> Turn:
+        if status < 400:
+            raise ValueError(f"an error turn needs an error status, got {status}")
+        return cls(TurnKind.ERROR, status=status, retry_after=retry_after, expect=expect)
+
+    @classmethod
+    def endless(cls, call: ToolCall, expect: str | None = None) -> Turn:
+        return cls(TurnKind.ENDLESS, calls=(call,), expect=expect)
+
+    def answer_text(self) -> str | None:
+        """The assistant message content this turn answers with (None for tool calls)."""
+        if self.kind is TurnKind.JSON:
+            return json.dumps(self.data)
+        return self.content
+
+    def to_dict(self) -> dict[str, Any]:
+        value: Any = {
+            TurnKind.TEXT: self.content,
+            TurnKind.JSON: self.data,
+            TurnKind.TOOL_CALLS: [call.to_dict() for call in self.calls],
+            TurnKind.ERROR: self.status,
+            TurnKind.ENDLESS: self.calls[0].to_dict() if self.calls else None,
+        }[self.kind]
+        entry: dict[str, Any] = {self.kind.value: value}
+        if self.retry_after is not None:
+            entry["retry_after"] = self.retry_after
+        if self.expect is not None:
+            entry["expect"] = self.expect
+        return entry
+
+    @classmethod
+    def from_dict(cls, entry: dict[str, Any]) -> Turn:
+        kinds = TURN_KEYS & set(entry)
+        unknown = set(entry) - TURN_KEYS - EXTRA_KEYS
+        if len(kinds) != 1 or unknown:
+            raise ValueError(f"a turn needs exactly one of {sorted(TURN_KEYS)}, got {sorted(entry)}")
+        kind = TurnKind(kinds.pop())
+        value, expect = entry[kind.value], entry.get("expect")
+        if kind is TurnKind.ERROR:
+            return cls.error(int(value), entry.get("retry_after"), expect)
+        if "retry_after" in entry:
+            raise ValueError("'retry_after' belongs to error turns only")
+        if kind is TurnKind.TOOL_CALLS:
+            return cls.tool_calls([ToolCall.from_dict(call) for call in value], expect)
+        if kind is TurnKind.ENDLESS:
+            return cls.endless(ToolCall.from_dict(value), expect)
+        return cls.text(value, expect) if kind is TurnKind.TEXT else cls.json(value, expect)
+
+
+def load_script(path: str | Path) -> list[Turn]:
+    """Read a JSON script file: a list of turn objects."""
+    entries = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: a script is a JSON list of turns")
+    return [Turn.from_dict(entry) for entry in entries]
+
+
+def dump_script(turns: list[Turn], path: str | Path) -> None:
+    """Write turns in the file format load_script reads."""
+    text = json.dumps([turn.to_dict() for turn in turns], indent=2)
+    Path(path).write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,107 @@
+"""The scripted model's HTTP face: OpenAI's chat completions and models endpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from emulators.model.answers import error_body, model_body, model_list_body
+from emulators.model.background import serving
+from emulators.model.replay import Answer, Replay
+from emulators.model.script import Turn, load_script
+
+DEFAULT_MODELS = ("gpt-4.1-mini",)
+MODELS_CREATED = 1_700_000_000
+
+
+class ScriptedModel:
+    """An OpenAI-compatible server replaying scripted turns and recording every request."""
+
+    def __init__(self, turns: Iterable[Turn], models: Sequence[str] = DEFAULT_MODELS) -> None:
+        self.replay = Replay(turns)
+        self.models = list(models)
+        self.requests: list[Any] = []
+        self.app = Starlette(routes=[
+            Route("/v1/chat/completions", self.chat, methods=["POST"]),
+            Route("/v1/models", self.list_models, methods=["GET"]),
+            Route("/v1/models/{name:path}", self.get_model, methods=["GET"]),
+            Route("/{path:path}", self.unexpected,
+                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        ])
+
+    @classmethod
+    def from_file(cls, path: str | Path, models: Sequence[str] = DEFAULT_MODELS) -> ScriptedModel:
+        return cls(load_script(path), models)
+
+    @property
+    def failures(self) -> list[str]:
+        return self.replay.failures
+
+    @property
+    def remaining(self) -> int:
+        """Scripted turns no request has used yet."""
+        return self.replay.remaining
+
+    def assert_ok(self) -> None:
+        """Raise AssertionError listing every failure (expectation misses, exhaustion, ...)."""
+        if self.failures:
+            raise AssertionError("scripted model failures:\n- " + "\n- ".join(self.failures))
+
+    def assert_done(self) -> None:
+        """assert_ok, and every scripted turn was used."""
+        self.assert_ok()
+        if self.remaining:
+            raise AssertionError(f"{self.remaining} scripted turns were never requested")
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve in a background thread; yields the base URL, like http://127.0.0.1:PORT/v1."""
+        with serving(self.app, host, port) as root:
+            yield f"{root}/v1"
+
+    async def chat(self, request: Request) -> JSONResponse:
+        if not has_bearer(request):
+            return respond(self.replay.fail(401, "missing bearer token in Authorization header"))
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return respond(self.replay.fail(400, "request body is not valid JSON"))
+        self.requests.append(body)
+        self.note_model(body)
+        return respond(self.replay.answer(body))
+
+    def note_model(self, body: Any) -> None:
+        name = body.get("model") if isinstance(body, dict) else None
+        if isinstance(name, str) and name and name not in self.models:
+            self.models.append(name)
+
+    async def list_models(self, request: Request) -> JSONResponse:
+        return JSONResponse(model_list_body(self.models, MODELS_CREATED))
+
+    async def get_model(self, request: Request) -> JSONResponse:
+        name = request.path_params["name"]
+        if name not in self.models:
+            return respond(Answer(404, error_body(404, f"The model '{name}' does not exist")))
+        return JSONResponse(model_body(name, MODELS_CREATED))
+
+    async def unexpected(self, request: Request) -> JSONResponse:
+        message = f"unexpected request {request.method} {request.url.path}"
+        return respond(self.replay.fail(404, message))
+
+
+def has_bearer(request: Request) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+def respond(answer: Answer) -> JSONResponse:
+    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+

@@ -1,0 +1,231 @@
+"""The Sandbox a job opens once: a container with a workspace, files in and out, commands run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+
+import docker
+from docker.models.containers import Container
+from docker.models.volumes import Volume
+
+from sandbox import archive, command, container, deps, listing
+from sandbox.config import SandboxConfig
+from sandbox.output import CappedOutput
+from sandbox.result import KILLED_EXIT_CODE, ExecResult, classify
+
+OutputCallback = Callable[[str, bytes], None]
+"""Receives ``("stdout" or "stderr", chunk)`` while a command runs."""
+
+
+class Sandbox:
+    """One locked-down container and its workspace volume, removed by ``stop()`` or ``with``."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        image: str,
+        config: SandboxConfig,
+        labels: Mapping[str, str],
+        volume: Volume,
+    ) -> None:
+        self.client = client
+        self.image = image
+        self.config = config
+        self.labels = dict(labels)
+        self._volume: Volume | None = volume
+        self._container: Container | None = None
+        self._oom_kills = 0
+        # The workspace as the caller knows it: what it put, minus what it deleted.
+        self._baseline: dict[str, listing.Stamp] = {}
+
+    @classmethod
+    def start(
+        cls,
+        client: docker.DockerClient,
+        image: str,
+        config: SandboxConfig,
+        labels: Mapping[str, str] | None = None,
+    ) -> Sandbox:
+        """Create the workspace volume and start the container; nothing is left on failure."""
+        all_labels = container.sandbox_labels(labels)
+        box = cls(client, image, config, all_labels, container.create_workspace(
+            client, config, all_labels))
+        try:
+            box._container = box._start(image)
+        except BaseException:
+            box.stop()
+            raise
+        return box
+
+    def _start(self, image: str) -> Container:
+        assert self._volume is not None
+        return container.start_container(
+            self.client, image, self.config, container.workspace_mount(self._volume), self.labels)
+
+    @property
+    def container(self) -> Container:
+        if self._container is None:
+            raise RuntimeError("the sandbox is stopped")
+        return self._container
+
+    # --- files ---------------------------------------------------------------
+
+    def put_files(self, files: Mapping[str, archive.FileContent]) -> None:
+        """Write files into the workspace (bytes, or ``(bytes, mode)``), parents created."""
+        checked = {archive.workspace_path(path): content for path, content in files.items()}
+        mtime = round(time.time(), 6)
+        self.container.put_archive(container.WORKSPACE, archive.pack(checked, mtime))
+        for path, content in checked.items():
+            data = content[0] if isinstance(content, tuple) else content
+            self._baseline[path] = listing.Stamp(len(data), listing.to_microseconds(repr(mtime)))
+
+    def read_file(self, path: str) -> bytes:
+        """A workspace file's bytes; FileNotFoundError when it is absent."""
+        checked = archive.workspace_path(path)
+        try:
+            chunks, _stat = self.container.get_archive(f"{container.WORKSPACE}/{checked}")
+        except docker.errors.NotFound:
+            raise FileNotFoundError(path) from None
+        return archive.unpack_file(chunks, path)
+
+    def delete_files(self, paths: Iterable[str]) -> None:
+        """Remove files from the workspace; absent ones are ignored."""
+        checked = [archive.workspace_path(path) for path in paths]
+        if checked:
+            self._internal(["rm", "-f", "--", *checked])
+        for path in checked:
+            self._baseline.pop(path, None)
+
+    def list_files(self) -> list[str]:
+        """Every file in the workspace, relative and sorted, caches and ``.git`` excluded."""
+        return sorted(self._listing())
+
+    def changed_files(self) -> dict[str, bytes | None]:
+        """Files commands changed since start: new bytes, or None when deleted.
+
+        What the caller itself wrote with ``put_files`` or removed with ``delete_files`` is
+        not reported: one listing compares sizes and mtimes, only changed files are read.
+        """
+        changed, deleted = listing.compare(self._baseline, self._listing())
+        result: dict[str, bytes | None] = {path: self.read_file(path) for path in changed}
+        result.update(dict.fromkeys(deleted))
+        return result
+
+    def _listing(self) -> dict[str, listing.Stamp]:
+        return listing.parse_listing(self._internal(listing.list_command(container.WORKSPACE)))
+
+    def _internal(self, argv: Sequence[str]) -> bytes:
+        code, out = container.capture(self.client, self.container, argv)
+        if code != 0:
+            raise RuntimeError(f"sandbox command {argv[0]} failed with exit code {code}")
+        return out
+
+    # --- commands ------------------------------------------------------------
+
+    def exec(
+        self,
+        cmd: str | Sequence[str],
+        timeout: float | None = None,
+        on_output: OutputCallback | None = None,
+    ) -> ExecResult:
+        """Run a shell command line (or an argv list) in the workspace as the sandbox user.
+
+        The whole process tree is killed at the timeout (exit code 124, ``timed_out``) and
+        whatever a command leaves running is killed when it ends.
+        """
+        limit = self.config.exec_timeout if timeout is None else timeout
+        return self._run(self.container, cmd, limit, on_output)
+
+    def _run(
+        self,
+        target: Container,
+        cmd: str | Sequence[str],
+        limit: float,
+        on_output: OutputCallback | None,
+        env: Mapping[str, str] | None = None,
+        workdir: str = container.WORKSPACE,
+    ) -> ExecResult:
+        stdout, stderr = CappedOutput(self.config.output_cap), CappedOutput(self.config.output_cap)
+
+        def sink(out: bytes | None, err: bytes | None) -> None:
+            for name, chunk, buffer in (("stdout", out, stdout), ("stderr", err, stderr)):
+                if chunk:
+                    buffer.write(chunk)
+                    if on_output is not None:
+                        on_output(name, chunk)
+
+        began = time.monotonic()
+        raw = container.run_process(
+            self.client, target, command.wrapped(cmd, limit), sink, env=env, workdir=workdir)
+        duration = time.monotonic() - began
+        new_ooms = self._new_oom_kills(target) if raw == KILLED_EXIT_CODE else 0
+        code, timed_out, oom = classify(raw, duration, limit, new_ooms)
+        return ExecResult(code, stdout.text(), stderr.text(), duration, timed_out, oom)
+
+    def _new_oom_kills(self, target: Container) -> int:
+        _code, out = container.capture(self.client, target, command.OOM_COUNTER_COMMAND)
+        total = command.parse_oom_kills(out.decode())
+        if target is not self._container:
+            return total
+        new, self._oom_kills = total - self._oom_kills, total
+        return new
+
+    # --- dependencies --------------------------------------------------------
+
+    def install(
+        self,
+        cmd: str,
+        manifests: Mapping[str, bytes],
+        timeout: float | None = None,
+        on_output: OutputCallback | None = None,
+    ) -> ExecResult:
+        """Install dependencies into an image cached by base image, command and manifests.
+
+        On success (or a cache hit, ``cached=True``) the sandbox continues from that image with
+        its workspace intact; on failure it stays on the current image.
+        """
+        limit = self.config.install_timeout if timeout is None else timeout
+        tag = deps.image_tag(self.client, self.image, cmd, manifests)
+        if deps.image_exists(self.client, tag):
+            self._switch(tag)
+            return ExecResult(0, "", "", 0.0, cached=True)
+        installer = deps.start_installer(self.client, self.image, self.config, manifests, self.labels)
+        try:
+            result = self._run(installer, cmd, limit, on_output, deps.install_env(self.config),
+                               container.DEPS_DIR)
+            if result.ok:
+                deps.commit(installer, tag)
+        finally:
+            container.remove(installer)
+        if result.ok:
+            self._switch(tag)
+        return result
+
+    def _switch(self, image: str) -> None:
+        # The new container starts before the old one goes: the tmpfs workspace volume stays
+        # mounted (and keeps its files) only while some container uses it.
+        old, self._container = self._container, self._start(image)
+        self.image, self._oom_kills = image, 0
+        container.remove(old)
+
+    # --- lifetime ------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Remove the container and the workspace volume. Safe to call twice."""
+        old, self._container = self._container, None
+        container.remove(old)
+        volume, self._volume = self._volume, None
+        container.remove_volume(volume)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
