@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.types import Receive
 
 GITHUB_MAX_PAYLOAD = 25 * 1024 * 1024
 """GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub."""
@@ -12,17 +12,26 @@ class BodyTooLarge(Exception):
     """The body is (or says it is) larger than the cap."""
 
 
-async def read_capped(request: Request, limit: int = GITHUB_MAX_PAYLOAD) -> bytes:
-    """The whole body, or BodyTooLarge as soon as the declared or streamed size passes ``limit``."""
-    declared = request.headers.get("content-length", "")
+class BodyIncomplete(Exception):
+    """The client disconnected before sending the whole body."""
+
+
+async def read_capped(receive: Receive, declared: str, limit: int = GITHUB_MAX_PAYLOAD) -> bytes:
+    """The whole body, or BodyTooLarge once the declared (Content-Length) or read size passes."""
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(declared)
     chunks: list[bytes] = []
     size = 0
-    # Chunked bodies declare no length, so count while streaming too.
-    async for chunk in request.stream():
+    more = True
+    # Chunked bodies declare no length, so count while reading too.
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise BodyIncomplete(size)
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise BodyTooLarge(size)
         chunks.append(chunk)
+        more = message.get("more_body", False)
     return b"".join(chunks)

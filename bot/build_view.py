@@ -70,6 +70,11 @@ def safe_link(url: str | None) -> str | None:
     return url
 
 
+def link_text(url: str) -> str:
+    """A link's path without scheme and host: short enough for a table cell."""
+    return urlsplit(url).path.strip("/") or url
+
+
 def group_by_iteration(lines: list[LogLine]) -> list[IterationGroup]:
     """Consecutive lines of the same iteration, in log order."""
     groups: list[IterationGroup] = []

@@ -37,7 +37,7 @@ def _base_path(request: Request) -> dict[str, str]:
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_base_path])
     for name in ("duration_text", "elapsed_text", "started_text", "cost_text", "tokens_text",
-                 "subject_text", "safe_link"):
+                 "subject_text", "safe_link", "link_text"):
         templates.env.filters[name] = getattr(build_view, name)
     return templates
 

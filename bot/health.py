@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from redis import Redis, RedisError
-from starlette.concurrency import run_in_threadpool
+import redis.asyncio
+from redis import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -15,12 +15,12 @@ log = logging.getLogger(__name__)
 class HealthCheck:
     """Answers 200 when a Redis PING succeeds, 503 otherwise."""
 
-    def __init__(self, redis: Redis):
-        self._redis = redis
+    def __init__(self, client: redis.asyncio.Redis):
+        self._redis = client
 
     async def check(self, request: Request) -> JSONResponse:
         try:
-            await run_in_threadpool(self._redis.ping)
+            await self._redis.ping()
         except RedisError as exc:
             log.warning("health check: redis unavailable: %s", exc)
             return JSONResponse({"redis": "unavailable"}, status_code=503)

@@ -46,11 +46,11 @@ def status(record: BuildRecord) -> dict[str, Any]:
 
 
 def poll(history: BuildHistory, build_id: str, last_id: str, block_ms: int) -> Poll:
-    """Wait for lines, then read the record. Once it is final no line will follow, so
+    """Wait for lines, then read the record. Once it is finished no line will follow, so
     whatever arrived between the two reads is taken too."""
     lines = history.lines(build_id, last_id, block_ms)
     record = history.get(build_id)
-    if record is not None and record.state.is_final:
+    if record is not None and record.finished:
         lines += history.lines(build_id, lines[-1].id if lines else last_id)
     return Poll(lines, record)
 
@@ -70,7 +70,7 @@ async def log_events(history: BuildHistory, build_id: str, last_id: str,
         current = status(polled.record) if polled.record else {"state": "gone"}
         if current != shown:
             yield event(current, "status")
-        if polled.record is None or polled.record.state.is_final:
+        if polled.record is None or polled.record.finished:
             yield event({"state": current["state"]}, "end")
             return
         if polled.lines or current != shown:

@@ -1,19 +1,21 @@
-"""``POST /api/github/webhooks``: verify, parse, route, queue, answer; one log line each."""
+"""``POST /api/github/webhooks``: verify, parse, route, queue, answer; one log line each.
+
+A plain ASGI app rather than a Starlette endpoint: this is the one hot path, and
+Starlette's request and response objects cost more than the rest of it together.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from typing import Any
 
+import orjson
 from redis import RedisError
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
-from bot.body import BodyTooLarge, read_capped
+from bot.body import BodyIncomplete, BodyTooLarge, read_capped
 from bot.decisions import JobRequest, Noted
 from bot.delivery import Delivery, PayloadError
 from bot.jobqueue import JobQueue, Submission
@@ -24,6 +26,7 @@ WEBHOOK_PATH = "/api/github/webhooks"
 EVENT_HEADER = "x-github-event"
 DELIVERY_HEADER = "x-github-delivery"
 SIGNATURE_HEADER = "x-hub-signature-256"
+JSON_HEADERS = [(b"content-type", b"application/json")]
 
 # Delivery ids become Redis keys and RQ job ids, which allow only these characters.
 DELIVERY_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
@@ -42,40 +45,45 @@ class Rejection(Exception):
 
 
 class WebhookReceiver:
-    """The webhook endpoint: everything between GitHub's POST and a queued job."""
+    """The webhook endpoint (an ASGI app): everything between GitHub's POST and a queued job."""
 
     def __init__(self, secret: bytes, router: Router, jobs: JobQueue):
         self._secret = secret
         self._router = router
         self._jobs = jobs
 
-    async def receive(self, request: Request) -> JSONResponse:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        line: dict[str, Any] = {
-            "delivery": request.headers.get(DELIVERY_HEADER),
-            "event": request.headers.get(EVENT_HEADER),
-        }
+        headers = {name.decode("latin-1"): value.decode("latin-1")
+                   for name, value in scope["headers"]}
+        line: dict[str, Any] = {"delivery": headers.get(DELIVERY_HEADER),
+                                "event": headers.get(EVENT_HEADER)}
         try:
-            status, body = await self._process(request, line)
+            status, body = await self._process(headers, receive, line)
             line["outcome"] = _outcome(body)
         except Rejection as exc:
             status, body = exc.status, {"error": exc.reason}
             line["outcome"] = f"rejected: {exc.reason}"
+        await send({"type": "http.response.start", "status": status, "headers": JSON_HEADERS})
+        await send({"type": "http.response.body", "body": orjson.dumps(body)})
         line["status"] = status
         line["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
-        log.log(_level(status), json.dumps(line))
-        return JSONResponse(body, status_code=status)
+        log.log(_level(status), orjson.dumps(line).decode())
 
-    async def _process(self, request: Request, line: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async def _process(
+        self, headers: dict[str, str], receive: Receive, line: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
         try:
-            raw = await read_capped(request)
+            raw = await read_capped(receive, headers.get("content-length", ""))
         except BodyTooLarge:
             raise Rejection(413, "payload larger than GitHub's 25 MB cap") from None
-        if not signature_matches(self._secret, raw, request.headers.get(SIGNATURE_HEADER)):
+        except BodyIncomplete:
+            raise Rejection(400, "client disconnected mid-body") from None
+        if not signature_matches(self._secret, raw, headers.get(SIGNATURE_HEADER)):
             raise Rejection(401, "missing or wrong X-Hub-Signature-256")
         delivery = Delivery(
-            id=_header(request, DELIVERY_HEADER, DELIVERY_ID),
-            event=_header(request, EVENT_HEADER, EVENT_NAME),
+            id=_header(headers, DELIVERY_HEADER, DELIVERY_ID),
+            event=_header(headers, EVENT_HEADER, EVENT_NAME),
             payload=_json_object(raw),
         )
         line.update(action=delivery.action, repo=delivery.repository)
@@ -91,8 +99,7 @@ class WebhookReceiver:
 
     async def _submit(self, delivery: Delivery, request: JobRequest) -> dict[str, Any]:
         try:
-            # Blocking Redis I/O stays off the event loop.
-            submission = await run_in_threadpool(self._jobs.submit, delivery.id, request)
+            submission = await self._jobs.submit(delivery.id, request)
         except RedisError as exc:
             log.error("redis unavailable, answering 503 so GitHub can redeliver: %s", exc)
             raise Rejection(503, "redis unavailable") from None
@@ -101,8 +108,8 @@ class WebhookReceiver:
         return {"ignored": str(submission), "job": request.job_id}
 
 
-def _header(request: Request, name: str, pattern: re.Pattern[str]) -> str:
-    value = request.headers.get(name)
+def _header(headers: dict[str, str], name: str, pattern: re.Pattern[str]) -> str:
+    value = headers.get(name)
     if value is None:
         raise Rejection(400, f"missing {name} header")
     if not pattern.fullmatch(value):
@@ -112,8 +119,9 @@ def _header(request: Request, name: str, pattern: re.Pattern[str]) -> str:
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(raw)
-    except (ValueError, RecursionError):
+        # orjson: a quarter of the stdlib's time on a 12 KB payload.
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         raise Rejection(400, "body is not JSON") from None
     if not isinstance(payload, dict):
         raise Rejection(400, "body is not a JSON object")
@@ -124,7 +132,7 @@ def _outcome(body: dict[str, Any]) -> str:
     if "queued" in body:
         return f"queued {body['queued']}"
     if "noted" in body:
-        return "noted"
+        return f"noted: {body['noted']}"
     return f"ignored: {body['ignored']}"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 PREFIX = "sha256="
@@ -10,7 +9,8 @@ PREFIX = "sha256="
 
 def sign(secret: bytes, body: bytes) -> str:
     """The ``X-Hub-Signature-256`` value GitHub would send for ``body``."""
-    return PREFIX + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    # The one-shot C digest: hmac.new's Python object costs more than hashing 12 KB.
+    return PREFIX + hmac.digest(secret, body, "sha256").hex()
 
 
 def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:

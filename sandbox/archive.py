@@ -30,11 +30,11 @@ def parent_dirs(paths: Iterable[str]) -> list[str]:
     return sorted(dirs, key=lambda d: (d.count("/"), d))
 
 
-def pack(files: Mapping[str, FileContent], mtime: float) -> bytes:
-    """A tar of ``files`` (already checked paths) and their parent directories."""
+def pack(files: Mapping[str, FileContent], mtime: float, dirs: Iterable[str] = ()) -> bytes:
+    """A tar of ``files`` (already checked paths), their parent directories and ``dirs``."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for directory in parent_dirs(files):
+        for directory in sorted(set(parent_dirs(files)) | set(dirs)):
             tar.addfile(_info(directory, tarfile.DIRTYPE, DIR_MODE, 0, mtime))
         for path, content in files.items():
             data, mode = content if isinstance(content, tuple) else (content, FILE_MODE)
@@ -50,6 +50,17 @@ def _info(name: str, kind: bytes, mode: int, size: int, mtime: float) -> tarfile
     info.mtime = mtime
     info.uid = info.gid = SANDBOX_UID
     return info
+
+
+def unpack_files(data: bytes) -> dict[str, bytes]:
+    """Every regular file in a tar, by its name in the archive."""
+    files: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
+        for member in tar:
+            extracted = tar.extractfile(member) if member.isfile() else None
+            if extracted is not None:
+                files[member.name] = extracted.read()
+    return files
 
 
 def unpack_file(chunks: Iterable[bytes], path: str) -> bytes:

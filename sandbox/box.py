@@ -15,6 +15,9 @@ from sandbox.config import SandboxConfig
 from sandbox.output import CappedOutput
 from sandbox.result import KILLED_EXIT_CODE, ExecResult, classify
 
+# Changed files are read back with one tar per this many paths (the argv stays short).
+READ_BATCH = 200
+
 OutputCallback = Callable[[str, bytes], None]
 """Receives ``("stdout" or "stderr", chunk)`` while a command runs."""
 
@@ -39,6 +42,8 @@ class Sandbox:
         self._oom_kills = 0
         # The workspace as the caller knows it: what it put, minus what it deleted.
         self._baseline: dict[str, listing.Stamp] = {}
+        # Archives put_files packed, sent along with the next command.
+        self._pending: list[bytes] = []
 
     @classmethod
     def start(
@@ -65,7 +70,7 @@ class Sandbox:
             self.client, image, self.config, container.workspace_mount(self._volume), self.labels)
 
     @property
-    def container(self) -> Container:
+    def _active(self) -> Container:
         if self._container is None:
             raise RuntimeError("the sandbox is stopped")
         return self._container
@@ -73,10 +78,14 @@ class Sandbox:
     # --- files ---------------------------------------------------------------
 
     def put_files(self, files: Mapping[str, archive.FileContent]) -> None:
-        """Write files into the workspace (bytes, or ``(bytes, mode)``), parents created."""
+        """Write files into the workspace (bytes, or ``(bytes, mode)``), parents created.
+
+        The files travel with the next command (or read), saving the engine a round trip; a
+        write the workspace refuses (full) then fails that command with exit code 125.
+        """
         checked = {archive.workspace_path(path): content for path, content in files.items()}
         mtime = round(time.time(), 6)
-        self.container.put_archive(container.WORKSPACE, archive.pack(checked, mtime))
+        self._pending.append(archive.pack(checked, mtime))
         for path, content in checked.items():
             data = content[0] if isinstance(content, tuple) else content
             self._baseline[path] = listing.Stamp(len(data), listing.to_microseconds(repr(mtime)))
@@ -84,8 +93,10 @@ class Sandbox:
     def read_file(self, path: str) -> bytes:
         """A workspace file's bytes; FileNotFoundError when it is absent."""
         checked = archive.workspace_path(path)
+        if self._pending:
+            self._internal(["true"])
         try:
-            chunks, _stat = self.container.get_archive(f"{container.WORKSPACE}/{checked}")
+            chunks, _stat = self._active.get_archive(f"{container.WORKSPACE}/{checked}")
         except docker.errors.NotFound:
             raise FileNotFoundError(path) from None
         return archive.unpack_file(chunks, path)
@@ -109,7 +120,11 @@ class Sandbox:
         not reported: one listing compares sizes and mtimes, only changed files are read.
         """
         changed, deleted = listing.compare(self._baseline, self._listing())
-        result: dict[str, bytes | None] = {path: self.read_file(path) for path in changed}
+        result: dict[str, bytes | None] = {}
+        for start in range(0, len(changed), READ_BATCH):
+            batch = changed[start:start + READ_BATCH]
+            tar = ["tar", "-c", "-f", "-", "-C", container.WORKSPACE, "--", *batch]
+            result.update(archive.unpack_files(self._internal(tar)))
         result.update(dict.fromkeys(deleted))
         return result
 
@@ -117,10 +132,19 @@ class Sandbox:
         return listing.parse_listing(self._internal(listing.list_command(container.WORKSPACE)))
 
     def _internal(self, argv: Sequence[str]) -> bytes:
-        code, out = container.capture(self.client, self.container, argv)
+        full_argv, stdin = self._with_pending(argv)
+        code, out, err = container.capture(self.client, self._active, full_argv, stdin)
         if code != 0:
-            raise RuntimeError(f"sandbox command {argv[0]} failed with exit code {code}")
+            raise RuntimeError(f"sandbox command {argv[0]} failed ({code}): {err.decode()[-500:]}")
         return out
+
+    def _with_pending(self, argv: Sequence[str]) -> tuple[list[str], bytes | None]:
+        """``argv`` and its standard input, unpacking the files put since the last command."""
+        if not self._pending:
+            return list(argv), None
+        data = b"".join(self._pending)
+        self._pending.clear()
+        return command.unpacking_first(argv, container.WORKSPACE), data
 
     # --- commands ------------------------------------------------------------
 
@@ -136,12 +160,14 @@ class Sandbox:
         whatever a command leaves running is killed when it ends.
         """
         limit = self.config.exec_timeout if timeout is None else timeout
-        return self._run(self.container, cmd, limit, on_output)
+        argv, stdin = self._with_pending(command.wrapped(cmd, limit))
+        return self._run(self._active, argv, stdin, limit, on_output)
 
     def _run(
         self,
         target: Container,
-        cmd: str | Sequence[str],
+        argv: list[str],
+        stdin: bytes | None,
         limit: float,
         on_output: OutputCallback | None,
         env: Mapping[str, str] | None = None,
@@ -158,14 +184,14 @@ class Sandbox:
 
         began = time.monotonic()
         raw = container.run_process(
-            self.client, target, command.wrapped(cmd, limit), sink, env=env, workdir=workdir)
+            self.client, target, argv, sink, stdin=stdin, env=env, workdir=workdir)
         duration = time.monotonic() - began
         new_ooms = self._new_oom_kills(target) if raw == KILLED_EXIT_CODE else 0
         code, timed_out, oom = classify(raw, duration, limit, new_ooms)
         return ExecResult(code, stdout.text(), stderr.text(), duration, timed_out, oom)
 
     def _new_oom_kills(self, target: Container) -> int:
-        _code, out = container.capture(self.client, target, command.OOM_COUNTER_COMMAND)
+        _code, out, _err = container.capture(self.client, target, command.OOM_COUNTER_COMMAND)
         total = command.parse_oom_kills(out.decode())
         if target is not self._container:
             return total
@@ -191,10 +217,11 @@ class Sandbox:
         if deps.image_exists(self.client, tag):
             self._switch(tag)
             return ExecResult(0, "", "", 0.0, cached=True)
-        installer = deps.start_installer(self.client, self.image, self.config, manifests, self.labels)
+        installer = deps.start_installer(
+            self.client, self.image, self.config, manifests, self.labels)
         try:
-            result = self._run(installer, cmd, limit, on_output, deps.install_env(self.config),
-                               container.DEPS_DIR)
+            result = self._run(installer, command.wrapped(cmd, limit), None, limit, on_output,
+                               deps.install_env(self.config), container.DEPS_DIR)
             if result.ok:
                 deps.commit(installer, tag)
         finally:
@@ -215,6 +242,7 @@ class Sandbox:
     def stop(self) -> None:
         """Remove the container and the workspace volume. Safe to call twice."""
         old, self._container = self._container, None
+        self._pending.clear()
         container.remove(old)
         volume, self._volume = self._volume, None
         container.remove_volume(volume)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import docker
 from docker.models.containers import Container
 from docker.models.volumes import Volume
+from docker.utils.socket import STDOUT, frames_iter
 
 from sandbox.config import SandboxConfig
 
@@ -22,6 +27,7 @@ KEEPALIVE = ["sleep", "infinity"]
 
 BASE_ENV = {
     "HOME": "/tmp",
+    "USER": "sandbox",
     "LANG": "C.UTF-8",
     "PATH": f"{DEPS_DIR}/bin:{DEPS_DIR}/node_modules/.bin:"
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -41,7 +47,7 @@ def sandbox_labels(labels: Mapping[str, str] | None) -> dict[str, str]:
 def create_workspace(
     client: docker.DockerClient, config: SandboxConfig, labels: Mapping[str, str]
 ) -> Volume:
-    """A tmpfs volume owned by the sandbox user: ``put_archive`` reaches it, unlike a tmpfs mount."""
+    """A tmpfs volume owned by the sandbox user (``put_archive`` reaches it, not a tmpfs mount)."""
     options = f"size={config.workspace_size},uid=1000,gid=1000,mode=0755"
     return client.volumes.create(
         driver="local",
@@ -68,7 +74,7 @@ def start_container(
         labels=dict(labels),
         volumes={source: dict(target) for source, target in mounts.items()},
         environment=BASE_ENV,
-        working_dir=WORKSPACE,
+        working_dir=DEPS_DIR if installing else WORKSPACE,
         user=KEEPALIVE_USER,
         init=True,
         network_mode="bridge" if network else "none",
@@ -84,7 +90,8 @@ def start_container(
 
 
 def workspace_mount(volume: Volume) -> dict[str, dict[str, str]]:
-    return {str(volume.name): {"bind": WORKSPACE, "mode": "rw"}}
+    # nocopy: an image with its own /workspace would otherwise hand the empty volume its owner.
+    return {str(volume.name): {"bind": WORKSPACE, "mode": "rw,nocopy"}}
 
 
 def ca_mount(bundle: Path | None) -> dict[str, dict[str, str]]:
@@ -97,45 +104,68 @@ def run_process(
     argv: Sequence[str],
     sink: OutputSink,
     *,
+    stdin: bytes | None = None,
     env: Mapping[str, str] | None = None,
     workdir: str = WORKSPACE,
 ) -> int:
-    """Run ``argv`` as the sandbox user, streaming output to ``sink``; return its exit code."""
+    """Run ``argv`` as the sandbox user, fed ``stdin``, streaming output to ``sink``.
+
+    Returns the exit code. Output is read while a thread writes the input, so a process
+    that stops reading early cannot block the caller.
+    """
     api = client.api
     exec_id = api.exec_create(
-        container.id, list(argv), user=EXEC_USER, workdir=workdir, environment=dict(env or {})
+        container.id, list(argv), user=EXEC_USER, workdir=workdir,
+        environment=dict(env or {}), stdin=stdin is not None,
     )["Id"]
-    for stdout, stderr in api.exec_start(exec_id, stream=True, demux=True):
-        sink(stdout, stderr)
+    connection = api.exec_start(exec_id, socket=True)
+    try:
+        if stdin is not None:
+            threading.Thread(target=_feed, args=(connection, stdin), daemon=True).start()
+        for stream, chunk in frames_iter(connection, tty=False):
+            if stream == STDOUT:
+                sink(chunk, None)
+            else:
+                sink(None, chunk)
+    finally:
+        connection.close()
     return int(api.exec_inspect(exec_id)["ExitCode"])
 
 
+def _feed(connection: Any, data: bytes) -> None:
+    # Closing our half of the connection is how the engine learns the input has ended.
+    raw = connection._sock
+    with contextlib.suppress(OSError):
+        raw.sendall(data)
+        raw.shutdown(socket.SHUT_WR)
+
+
 def capture(
-    client: docker.DockerClient, container: Container, argv: Sequence[str]
-) -> tuple[int, bytes]:
-    """Run a short internal command; its exit code and whole stdout."""
-    out = bytearray()
+    client: docker.DockerClient,
+    container: Container,
+    argv: Sequence[str],
+    stdin: bytes | None = None,
+) -> tuple[int, bytes, bytes]:
+    """Run a short internal command; its exit code, whole stdout and whole stderr."""
+    out, err = bytearray(), bytearray()
 
-    def collect(stdout: bytes | None, _stderr: bytes | None) -> None:
+    def collect(stdout: bytes | None, stderr: bytes | None) -> None:
         out.extend(stdout or b"")
+        err.extend(stderr or b"")
 
-    return run_process(client, container, argv, collect), bytes(out)
+    return run_process(client, container, argv, collect, stdin=stdin), bytes(out), bytes(err)
 
 
 def remove(container: Container | None) -> None:
     """Kill and remove a container and its anonymous volumes; quiet when it is already gone."""
     if container is None:
         return
-    try:
+    with contextlib.suppress(docker.errors.NotFound):
         container.remove(force=True, v=True)
-    except docker.errors.NotFound:
-        pass
 
 
 def remove_volume(volume: Volume | None) -> None:
     if volume is None:
         return
-    try:
+    with contextlib.suppress(docker.errors.NotFound):
         volume.remove(force=True)
-    except docker.errors.NotFound:
-        pass

@@ -28,7 +28,9 @@ class ExecResult:
         return self.exit_code == 0
 
 
-def classify(raw_exit: int, duration: float, timeout: float, oom_kills: int) -> tuple[int, bool, bool]:
+def classify(
+    raw_exit: int, duration: float, timeout: float, oom_kills: int
+) -> tuple[int, bool, bool]:
     """Turn a wrapped command's raw exit into ``(exit_code, timed_out, oom_killed)``.
 
     Both the timeout and the kernel's OOM killer end the command with SIGKILL (137); the OOM

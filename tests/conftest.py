@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import redis
@@ -27,7 +28,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def missing(what: str) -> None:
+def missing(what: str) -> NoReturn:
     """Skip locally when a service is absent; on CI a missing service is a failure."""
     if ON_CI:
         pytest.fail(f"{what} is required on CI", pytrace=False)

@@ -34,7 +34,7 @@ class Conversation:
         return f"{self.owner}/{self.repo}#{self.number}"
 
     def comments(self) -> Iterator[Comment]:
-        pages = self.gh.paginate(self.gh.rest.issues.list_comments,
+        pages = self.gh.rest.paginate(self.gh.rest.issues.list_comments,
                                  owner=self.owner, repo=self.repo, issue_number=self.number,
                                  per_page=100)
         for item in pages:

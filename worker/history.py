@@ -45,6 +45,11 @@ class BuildRecord:
     outcome_url: str | None = None
 
     @property
+    def finished(self) -> bool:
+        """True once :meth:`BuildHistory.finish` ran: no more log lines or changes follow."""
+        return self.finished_at is not None
+
+    @property
     def duration(self) -> float | None:
         """Seconds from start to finish, or None while the build runs."""
         return None if self.finished_at is None else self.finished_at - self.started_at

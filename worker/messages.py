@@ -7,9 +7,10 @@ UNAUTHORIZED = (
 )
 UNAUTHORIZED_MARKER = "<!-- kiln:unauthorized {login} -->"
 
+BUSY_MARKER = "<!-- kiln:busy {job_id} -->"
 BUSY = (
-    "@{login}, Kiln is already working on this ({state}). One build at a time per issue or "
-    "pull request: wait for it to finish, or comment `/kiln cancel` to stop it."
+    "{marker}\n@{login}, Kiln is already working on this ({state}). One build at a time per "
+    "issue or pull request: wait for it to finish, or comment `/kiln cancel` to stop it."
 )
 
 INVALID_CONFIG = (
@@ -28,7 +29,7 @@ RETRY_QUEUED = "@{login}, queued a new build."
 CANCELLED = "Cancelled by @{login}: the job and its sandbox were stopped."
 NOTHING_TO_CANCEL = "@{login}, nothing is running here, so there is nothing to cancel."
 STATUS_RUNNING = "@{login}, Kiln is working on this: {state} (job `{job_id}`)."
-STATUS_IDLE = "@{login}, nothing is running here. {last}"
+STATUS_IDLE = "@{login}, nothing is running here. The progress comment above has the last result."
 
 RETRY_HINT = "Comment `/kiln retry` to try again."
 NEXT_STEP_FAILED = (
@@ -39,6 +40,7 @@ NEXT_STEP_CRASHED = (
     "The job stopped unexpectedly ({reason}). Nothing more will happen on its own: "
     "comment `/kiln retry` to build again."
 )
+EXISTING_TESTS_CHANGED = "⚠️ Existing tests were changed, please review them closely: {paths}"
 WORKFLOWS_LEFT_OUT = (
     "Left out (workflow changes are not allowed by `.github/kiln.yml`): {paths}"
 )

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import jinja2
 
-from kiln.states import BuildState
+from kiln.states import BuildState, JobKind
 from worker.conversation import Conversation
 
 MARKER = "<!-- kiln:progress -->"
+TEMPLATE = "progress.md.j2"
+KIND_NOUNS = {JobKind.BUILD: "build", JobKind.REVISE: "revision"}
 STATE_ICONS = {
     BuildState.QUEUED: "⏳",
     BuildState.PLANNING: "🧭",
@@ -49,7 +51,7 @@ class Report:
 class Progress:
     """Everything the progress comment shows at one moment."""
 
-    kind: str
+    kind: JobKind
     state: BuildState
     trigger: str
     plan: tuple[str, ...] = ()
@@ -60,10 +62,16 @@ class Progress:
     build_url: str | None = None
 
 
+def compile_templates() -> None:
+    """Compile the template now (jinja2 caches it), not on a job's first comment."""
+    _TEMPLATES.get_template(TEMPLATE)
+
+
 def render(progress: Progress) -> str:
     """The comment body for a moment of the build."""
-    template = _TEMPLATES.get_template("progress.md.j2")
-    text = template.render(marker=MARKER, icons=STATE_ICONS, progress=progress)
+    template = _TEMPLATES.get_template(TEMPLATE)
+    text = template.render(marker=MARKER, icons=STATE_ICONS, nouns=KIND_NOUNS,
+                           progress=progress)
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 

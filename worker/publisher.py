@@ -137,5 +137,4 @@ def publish_new_repository(repository: Repository, files: Mapping[str, bytes],
         raise RuntimeError(f"{repository.full_name} has no {branch} branch to build on")
     base = repository.snapshot(head)
     _, new_commit = Publisher(repository).push(base, branch, dict(files), message)
-    url = repository.gh.rest.repos.get(repository.owner, repository.name).parsed_data.html_url
-    return Publication(url, repository.full_name, branch, new_commit)
+    return Publication(repository.html_url(), repository.full_name, branch, new_commit)

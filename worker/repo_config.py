@@ -58,7 +58,8 @@ class NewRepository(BaseModel):
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or f"issue-{number}"
         name = self.name.format(slug=slug, number=number)
         if not REPO_NAME_PATTERN.match(name):
-            raise RepoConfigError(f"new_repository.name gives {name!r}, not a valid repository name")
+            raise RepoConfigError(
+                f"new_repository.name gives {name!r}, not a valid repository name")
         return name
 
 

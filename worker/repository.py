@@ -38,6 +38,9 @@ class Repository:
     def default_branch(self) -> str:
         return str(self.gh.rest.repos.get(self.owner, self.name).parsed_data.default_branch)
 
+    def html_url(self) -> str:
+        return str(self.gh.rest.repos.get(self.owner, self.name).parsed_data.html_url)
+
     def branch_head(self, branch: str) -> str | None:
         """The commit a branch points at, or None when there is no such branch."""
         try:

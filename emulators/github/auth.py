@@ -44,8 +44,12 @@ def verify_jwt(state: GitHubState, token: str) -> EmulatedApp:
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
         app = state.apps[int(claims["iss"])]
-        jwt.decode(token, app.public_key_pem, algorithms=["RS256"],
-                   options={"verify_exp": False, "verify_iat": False})
+        jwt.decode(
+            token,
+            app.public_key_pem,
+            algorithms=["RS256"],
+            options={"verify_exp": False, "verify_iat": False},
+        )
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         raise ApiError(401, "A JSON web token could not be decoded") from None
     _check_times(state.clock(), claims)
@@ -55,11 +59,16 @@ def verify_jwt(state: GitHubState, token: str) -> EmulatedApp:
 def _check_times(now: float, claims: dict[str, object]) -> None:
     iat, exp = claims.get("iat"), claims.get("exp")
     if not isinstance(iat, int) or iat > now + CLOCK_SKEW:
-        raise ApiError(401, "'Issued at' claim ('iat') must be an Integer representing "
-                            "a time that is in the past")
+        raise ApiError(
+            401,
+            "'Issued at' claim ('iat') must be an Integer representing a time that is in the past",
+        )
     if not isinstance(exp, int) or exp <= now:
-        raise ApiError(401, "'Expiration time' claim ('exp') must be a numeric value "
-                            "representing the future time at which the assertion expires")
+        raise ApiError(
+            401,
+            "'Expiration time' claim ('exp') must be a numeric value "
+            "representing the future time at which the assertion expires",
+        )
     if exp - iat > MAX_JWT_SECONDS or exp > now + MAX_JWT_SECONDS + CLOCK_SKEW:
         raise ApiError(401, "'Expiration time' claim ('exp') is too far in the future")
 
@@ -74,11 +83,16 @@ def _token_caller(state: GitHubState, credential: str) -> Caller:
     return Caller(state.apps[installation.app_id], installation, token)
 
 
-def issue_token(state: GitHubState, installation: Installation,
-                repositories: list[str] | None) -> Token:
+def issue_token(
+    state: GitHubState, installation: Installation, repositories: list[str] | None
+) -> Token:
     """A new token for an installation, optionally narrowed to some of its repositories."""
-    token = Token("ghs_" + secrets.token_urlsafe(27)[:36], installation.id,
-                  state.clock() + state.token_lifetime, repositories)
+    token = Token(
+        "ghs_" + secrets.token_urlsafe(27)[:36],
+        installation.id,
+        state.clock() + state.token_lifetime,
+        repositories,
+    )
     state.tokens[token.token] = token
     return token
 

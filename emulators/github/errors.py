@@ -40,3 +40,13 @@ def invalid(message: str, resource: str = "", field: str = "", code: str = "inva
     """GitHub's 422 answer, with one entry in ``errors`` when a resource is named."""
     errors = [{"resource": resource, "field": field, "code": code}] if resource else None
     return ApiError(422, message, errors)
+
+
+def custom_invalid(
+    resource: str, message: str, field: str | None = None, summary: str = "Validation Failed"
+) -> ApiError:
+    """GitHub's 422 for a rule broken (rather than a bad field), with its own message."""
+    error: dict[str, Any] = {"resource": resource, "code": "custom", "message": message}
+    if field is not None:
+        error["field"] = field
+    return ApiError(422, summary, [error])

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from emulators.github.errors import DOCS
 from emulators.github.routing import Reply
 
-SECONDARY_RATE_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes "
-                        "before you try again. If you reach out to GitHub Support for help, "
-                        "please include the request ID.")
+SECONDARY_RATE_LIMIT = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes "
+    "before you try again. If you reach out to GitHub Support for help, "
+    "please include the request ID."
+)
 
 
 @dataclass
@@ -45,5 +47,6 @@ class Faults:
 def _reply(kind: str) -> Reply:
     if kind == "502":
         return Reply(502, {"message": "Server Error"})
-    return Reply(403, {"message": SECONDARY_RATE_LIMIT, "documentation_url": DOCS},
-                 {"retry-after": "1"})
+    return Reply(
+        403, {"message": SECONDARY_RATE_LIMIT, "documentation_url": DOCS}, {"retry-after": "1"}
+    )

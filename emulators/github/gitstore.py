@@ -90,13 +90,18 @@ class GitStore:
             raise GitError(f"no tree {sha}")
         return self.trees[sha]
 
-    def put_commit(self, tree: str, parents: list[str], author: Signature,
-                   committer: Signature, message: str) -> str:
+    def put_commit(
+        self, tree: str, parents: list[str], author: Signature, committer: Signature, message: str
+    ) -> str:
         self.tree(tree)
         for parent in parents:
             self.commit(parent)
-        lines = [f"tree {tree}", *(f"parent {p}" for p in parents),
-                 f"author {author.encode()}", f"committer {committer.encode()}"]
+        lines = [
+            f"tree {tree}",
+            *(f"parent {p}" for p in parents),
+            f"author {author.encode()}",
+            f"committer {committer.encode()}",
+        ]
         sha = self._put("commit", ("\n".join(lines) + "\n\n" + message).encode())
         self.commits[sha] = Commit(sha, tree, tuple(parents), author, committer, message)
         return sha

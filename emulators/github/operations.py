@@ -47,8 +47,9 @@ def add_labels(state: GitHubState, repo: Repo, issue: Issue, names: list[str]) -
     return added
 
 
-def react(state: GitHubState, reactions: list[Reaction], user: str,
-          content: str) -> tuple[Reaction, bool]:
+def react(
+    state: GitHubState, reactions: list[Reaction], user: str, content: str
+) -> tuple[Reaction, bool]:
     """The user's reaction of that kind, and whether it is new (GitHub answers 200 if not)."""
     for reaction in reactions:
         if reaction.user == user and reaction.content == content:
@@ -66,16 +67,24 @@ def new_issue(state: GitHubState, repo: Repo, title: str, body: str | None, user
     return issue
 
 
-def commit_files(state: GitHubState, repo: Repo, branch: str, files: dict[str, bytes],
-                 message: str, author: str) -> str:
+def signature(state: GitHubState, login: str) -> Signature:
+    """How GitHub signs a commit made through the API by a user or an app's bot."""
+    account = state.ensure_account(login)
+    return Signature(login, f"{account.id}+{login}@users.noreply.github.com", int(state.clock()))
+
+
+def commit_files(
+    state: GitHubState, repo: Repo, branch: str, files: dict[str, bytes], message: str, author: str
+) -> str:
     """A commit on ``branch`` setting these files over its current tree (the branch moves)."""
     git = repo.git
     ref = f"refs/heads/{branch}"
-    parent = repo.refs.get(ref)
+    # a new branch starts from the default branch, as a user's push of a fresh branch would
+    parent = repo.refs.get(ref) or repo.refs.get(f"refs/heads/{repo.default_branch}")
     changes = {path: ("100644", git.put_blob(data)) for path, data in files.items()}
     base = git.commit(parent).tree if parent else None
     tree = git.build_tree(dict(changes), base)
-    who = Signature(author, f"{author}@users.noreply.emulator", int(state.clock()))
+    who = signature(state, author)
     sha = git.put_commit(tree, [parent] if parent else [], who, who, message)
     repo.refs[ref] = sha
     repo.pushed_at = state.now()
@@ -97,3 +106,15 @@ def permission_of(repo: Repo, login: str) -> str:
         return "admin"
     role = next((r for user, r in repo.permissions.items() if user.lower() == login.lower()), None)
     return role or ("none" if repo.private else "read")
+
+
+def follow_branch(repo: Repo, ref: str, sha: str) -> list[tuple[Issue, str]]:
+    """Move the heads of open pull requests from this branch; returns each with its old head."""
+    branch = ref.removeprefix("refs/heads/")
+    moved = []
+    for issue in repo.issues.values():
+        pull = issue.pull
+        if pull and issue.state == "open" and pull.head_ref == branch and pull.head_sha != sha:
+            moved.append((issue, pull.head_sha))
+            pull.head_sha = sha
+    return moved

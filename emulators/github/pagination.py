@@ -16,12 +16,18 @@ def paginate(items: list[Any], query: dict[str, str], url: str) -> Reply:
     per_page = min(max(_int(query.get("per_page"), DEFAULT_PER_PAGE), 1), MAX_PER_PAGE)
     page = max(_int(query.get("page"), 1), 1)
     last = max((len(items) + per_page - 1) // per_page, 1)
-    chunk = items[(page - 1) * per_page: page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
     links = []
     if page < last:
-        links += [_link(url, query, page + 1, per_page, "next"), _link(url, query, last, per_page, "last")]
+        links += [
+            _link(url, query, page + 1, per_page, "next"),
+            _link(url, query, last, per_page, "last"),
+        ]
     if page > 1:
-        links += [_link(url, query, page - 1, per_page, "prev"), _link(url, query, 1, per_page, "first")]
+        links += [
+            _link(url, query, page - 1, per_page, "prev"),
+            _link(url, query, 1, per_page, "first"),
+        ]
     return Reply(200, chunk, {"link": ", ".join(links)} if links else {})
 
 

@@ -17,9 +17,12 @@ from emulators.github.webhooks import Outgoing, WebhookSender
 
 @dataclass
 class Reply:
+    """An answer; ``unexpected`` marks a request to an endpoint the emulator does not know."""
+
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    unexpected: bool = False
 
 
 @dataclass
@@ -48,7 +51,7 @@ class Call:
     def field(self, name: str, default: Any = None, required: bool = False) -> Any:
         body = self.body if isinstance(self.body, dict) else {}
         if required and name not in body:
-            raise invalid("Invalid request.\n\n\"" + name + "\" wasn't supplied.")
+            raise invalid('Invalid request.\n\n"' + name + "\" wasn't supplied.")
         return body.get(name, default)
 
     def emit(self, repo: Repo, event: str, action: str | None, fields: dict[str, Any]) -> None:
@@ -72,6 +75,7 @@ class Route:
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """``/repos/{owner}/{repo}/git/ref/{ref:path}`` as a regex with named groups."""
+
     def group(match: re.Match[str]) -> str:
         name, _, kind = match.group(1).partition(":")
         return f"(?P<{name}>.+)" if kind == "path" else f"(?P<{name}>[^/]+)"

@@ -45,10 +45,10 @@ class WebhookSender:
         self.shapes = shapes
         self._queue: queue.Queue[Outgoing | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._client = httpx.Client(timeout=DELIVERY_TIMEOUT)
 
-    def build(self, repo: Repo, event: str, action: str | None, sender: str,
-              fields: dict[str, Any]) -> list[Outgoing]:
+    def build(
+        self, repo: Repo, event: str, action: str | None, sender: str, fields: dict[str, Any]
+    ) -> list[Outgoing]:
         """Deliveries for each installed app with a webhook URL; call with the state locked."""
         outgoing = []
         for installation in self.state.installations_for(repo):
@@ -56,13 +56,16 @@ class WebhookSender:
             if app.webhook_url is None:
                 continue
             payload = self._payload(repo, action, sender, fields)
-            payload["installation"] = {"id": installation.id,
-                                       "node_id": node_id("II", installation.id)}
+            payload["installation"] = {
+                "id": installation.id,
+                "node_id": node_id("II", installation.id),
+            }
             outgoing.append(self._outgoing(app, event, action, payload))
         return outgoing
 
-    def _payload(self, repo: Repo, action: str | None, sender: str,
-                 fields: dict[str, Any]) -> dict[str, Any]:
+    def _payload(
+        self, repo: Repo, action: str | None, sender: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {} if action is None else {"action": action}
         payload.update(fields)
         payload["repository"] = self.shapes.repo(repo, viewer_permissions=False)
@@ -72,18 +75,21 @@ class WebhookSender:
         payload["sender"] = self.shapes.user(sender)
         return payload
 
-    def _outgoing(self, app: EmulatedApp, event: str, action: str | None,
-                  payload: dict[str, Any]) -> Outgoing:
+    def _outgoing(
+        self, app: EmulatedApp, event: str, action: str | None, payload: dict[str, Any]
+    ) -> Outgoing:
         assert app.webhook_url is not None
         body = json.dumps(payload).encode()
         headers = {
-            "Content-Type": "application/json", "User-Agent": USER_AGENT,
-            "X-GitHub-Event": event, "X-GitHub-Delivery": str(uuid.uuid4()),
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": str(uuid.uuid4()),
             "X-GitHub-Hook-ID": str(app.hook_id),
             "X-GitHub-Hook-Installation-Target-ID": str(app.id),
             "X-GitHub-Hook-Installation-Target-Type": "integration",
-            "X-Hub-Signature": "sha1=" + hmac.new(app.webhook_secret.encode(), body,
-                                                  hashlib.sha1).hexdigest(),
+            "X-Hub-Signature": "sha1="
+            + hmac.new(app.webhook_secret.encode(), body, hashlib.sha1).hexdigest(),
             "X-Hub-Signature-256": sign(app.webhook_secret, body),
         }
         return Outgoing(app.webhook_url, body, headers, event, action)
@@ -91,12 +97,23 @@ class WebhookSender:
     def send(self, outgoing: Outgoing) -> Delivery:
         """POST one delivery and record its outcome (connection errors included)."""
         started = time.monotonic()
-        delivery = Delivery(outgoing.headers["X-GitHub-Delivery"], outgoing.event,
-                            outgoing.action, None, None, 0.0, outgoing.body,
-                            dict(outgoing.headers), outgoing.url)
+        delivery = Delivery(
+            outgoing.headers["X-GitHub-Delivery"],
+            outgoing.event,
+            outgoing.action,
+            None,
+            None,
+            0.0,
+            outgoing.body,
+            dict(outgoing.headers),
+            outgoing.url,
+        )
         try:
-            response = self._client.post(outgoing.url, content=outgoing.body,
-                                         headers=outgoing.headers)
+            # a fresh connection per delivery, as GitHub's hookshot makes
+            response = httpx.post(
+                outgoing.url, content=outgoing.body, headers=outgoing.headers,
+                timeout=DELIVERY_TIMEOUT,
+            )  # fmt: skip
             delivery.status_code = response.status_code
             delivery.response_json = _json_or_text(response)
         except httpx.HTTPError as exc:
@@ -135,7 +152,6 @@ class WebhookSender:
             self._queue.put(None)
             self._thread.join(DELIVERY_TIMEOUT + 5)
             self._thread = None
-        self._client.close()
 
 
 def _json_or_text(response: httpx.Response) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 
 from emulators.model.server import ScriptedModel
@@ -22,10 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     model = ScriptedModel.from_file(args.script)
     with model.serve(args.host, args.port) as base_url:
         print(base_url, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
     for failure in model.failures:
         print(f"failure: {failure}", flush=True)
 

@@ -38,11 +38,22 @@ def shape_problem(body: Any) -> str | None:
     if not isinstance(messages, list) or not messages:
         return "Missing required parameter: 'messages'."
     for index, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ROLES:
-            return f"Invalid value for 'messages[{index}].role'."
+        problem = message_problem(message)
+        if problem:
+            return f"Invalid value for 'messages[{index}]': {problem}"
     if body.get("stream"):
         return "The scripted model does not stream; Kiln never asks it to."
     return None
+
+
+def message_problem(message: Any) -> str | None:
+    if not isinstance(message, dict) or message.get("role") not in ROLES:
+        return f"role must be one of {sorted(ROLES)}"
+    calls = message.get("tool_calls") or []
+    well_formed = isinstance(calls, list) and all(
+        isinstance(call, dict) and isinstance(call.get("id"), str)
+        and isinstance(call.get("function"), dict) for call in calls)
+    return None if well_formed else "tool_calls must be a list of {id, type, function}"
 
 
 def unanswered_calls(messages: list[dict[str, Any]]) -> tuple[set[str], str | None]:
@@ -51,7 +62,7 @@ def unanswered_calls(messages: list[dict[str, Any]]) -> tuple[set[str], str | No
     for index, message in enumerate(messages):
         if message["role"] == "tool":
             call_id = message.get("tool_call_id")
-            if call_id not in pending:
+            if not isinstance(call_id, str) or call_id not in pending:
                 return pending, f"messages[{index}]: tool message answers no pending tool call"
             pending.discard(call_id)
         elif pending:

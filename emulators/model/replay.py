@@ -30,6 +30,7 @@ class Replay:
     def __init__(self, turns: Iterable[Turn], clock: Callable[[], float] = time.time) -> None:
         self.turns = list(turns)
         self.position = 0
+        self.endless_reached = False
         self.requests_seen = 0
         self.failures: list[str] = []
         self.previous_prompt = ""
@@ -37,12 +38,8 @@ class Replay:
 
     @property
     def remaining(self) -> int:
-        """Turns not used yet; a reached endless turn counts as used."""
-        endless = self.position < len(self.turns) and self.current_is_endless()
-        return 0 if endless else len(self.turns) - self.position
-
-    def current_is_endless(self) -> bool:
-        return self.turns[self.position].kind is TurnKind.ENDLESS
+        """Turns that answered no request yet."""
+        return len(self.turns) - self.position - self.endless_reached
 
     def fail(self, status: int, message: str) -> Answer:
         self.failures.append(message)
@@ -72,16 +69,17 @@ class Replay:
         if self.position >= len(self.turns):
             return None
         turn = self.turns[self.position]
-        if turn.kind is not TurnKind.ENDLESS:
+        if turn.kind is TurnKind.ENDLESS:
+            self.endless_reached = True
+        else:
             self.position += 1
         return turn
 
     def completion(self, body: dict[str, Any], turn: Turn) -> dict[str, Any]:
         prompt = prompt_text(body)
         content = turn.answer_text()
-        call_ids = [f"call_{self.requests_seen}_{index}" for index in range(len(turn.calls))]
-        calls = [tool_call_body(call, call_id) for call, call_id in zip(turn.calls, call_ids,
-                                                                          strict=True)]
+        calls = [tool_call_body(call, f"call_{self.requests_seen}_{index}")
+                 for index, call in enumerate(turn.calls)]
         named_arguments = [(call.name, call.arguments_text()) for call in turn.calls]
         usage = estimate(prompt, self.previous_prompt, content, named_arguments)
         self.previous_prompt = prompt

@@ -1,4 +1,16 @@
-"""The script a scripted model replays: turns, tool calls, and their JSON file format."""
+"""The script a scripted model replays: turns, tool calls, and their JSON file format.
+
+A script file is a JSON list of turns, each an object with exactly one of these keys and an
+optional ``"expect"`` (a substring the answered request's messages must contain):
+
+    {"text": "Here is the plan."}
+    {"json": {"summary": "...", "steps": ["..."]}}
+    {"tool_calls": [{"name": "write_file", "arguments": {"path": "a.py", "content": "..."}}]}
+    {"tool_calls": [{"name": "write_file", "arguments": "{not json"}]}   (raw string: malformed)
+    {"error": 429, "retry_after": 1}
+    {"error": 500}
+    {"endless": {"name": "run_tests", "arguments": {}}}
+"""
 
 from __future__ import annotations
 
@@ -104,10 +116,10 @@ class Turn:
 
     @classmethod
     def from_dict(cls, entry: dict[str, Any]) -> Turn:
-        kinds = TURN_KEYS & set(entry)
+        kinds = set(entry) & TURN_KEYS
         unknown = set(entry) - TURN_KEYS - EXTRA_KEYS
         if len(kinds) != 1 or unknown:
-            raise ValueError(f"a turn needs exactly one of {sorted(TURN_KEYS)}, got {sorted(entry)}")
+            raise ValueError(f"a turn needs one of {sorted(TURN_KEYS)}, got {sorted(entry)}")
         kind = TurnKind(kinds.pop())
         value, expect = entry[kind.value], entry.get("expect")
         if kind is TurnKind.ERROR:

@@ -68,13 +68,13 @@ class ScriptedModel:
             yield f"{root}/v1"
 
     async def chat(self, request: Request) -> JSONResponse:
-        if not has_bearer(request):
-            return respond(self.replay.fail(401, "missing bearer token in Authorization header"))
         try:
             body = json.loads(await request.body())
         except ValueError:
             return respond(self.replay.fail(400, "request body is not valid JSON"))
         self.requests.append(body)
+        if not has_bearer(request):
+            return respond(self.replay.fail(401, "missing bearer token in Authorization header"))
         self.note_model(body)
         return respond(self.replay.answer(body))
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,7 +59,9 @@ def tokens(chars: int) -> int:
 
 
 def cached_tokens(prompt: str, previous: str) -> int:
-    shared = len(os.path.commonprefix([prompt, previous]))
+    pairs = zip(prompt, previous, strict=False)
+    shared = next((index for index, (a, b) in enumerate(pairs) if a != b),
+                  min(len(prompt), len(previous)))
     blocks = (shared // CHARS_PER_TOKEN) // CACHE_BLOCK_TOKENS * CACHE_BLOCK_TOKENS
     return blocks if blocks >= CACHE_MIN_TOKENS else 0
 

@@ -55,18 +55,18 @@ def signed_headers(event: str, body: bytes, delivery: str | None = None) -> dict
     }
 
 
-Deliver = Callable[..., Any]
+def post_signed(
+    client: TestClient, event: str, payload: dict[str, Any], delivery: str | None = None
+) -> Any:
+    """POST ``payload`` to the webhook endpoint as GitHub would."""
+    body = json.dumps(payload).encode()
+    return client.post(WEBHOOK_PATH, content=body, headers=signed_headers(event, body, delivery))
 
 
 @pytest.fixture
-def deliver(client: TestClient) -> Deliver:
-    """POST a payload as GitHub would: ``deliver("issues", payload, delivery="...")``."""
-
-    def post(event: str, payload: dict[str, Any], delivery: str | None = None) -> Any:
-        body = json.dumps(payload).encode()
-        return client.post(WEBHOOK_PATH, content=body, headers=signed_headers(event, body, delivery))
-
-    return post
+def deliver(client: TestClient) -> Callable[..., Any]:
+    """``deliver("issues", payload, delivery="...")`` through the test app."""
+    return lambda *args, **kwargs: post_signed(client, *args, **kwargs)
 
 
 @pytest.fixture

@@ -168,3 +168,13 @@ def test_retention_comes_from_the_settings(make_settings: Callable[..., Settings
     history = BuildHistory.from_settings(redis_conn, make_settings(history_retention_days=2))
     build_id = start(history)
     assert 24 * 3600 < redis_conn.ttl(f"kiln:build:{build_id}") <= 2 * 24 * 3600
+
+
+def test_a_record_is_finished_only_by_finish(history: BuildHistory) -> None:
+    build_id = start(history)
+    history.update(build_id, state=BuildState.DONE)
+    record = history.get(build_id)
+    assert record is not None and not record.finished
+    history.finish(build_id, BuildState.DONE, None)
+    record = history.get(build_id)
+    assert record is not None and record.finished

@@ -6,5 +6,10 @@ from emulators.github.endpoints import apps, checks, git, issues, pulls, repos
 from emulators.github.routing import Route
 
 ROUTES: list[Route] = [
-    *apps.ROUTES, *repos.ROUTES, *issues.ROUTES, *git.ROUTES, *pulls.ROUTES, *checks.ROUTES,
+    *apps.ROUTES,
+    *repos.ROUTES,
+    *issues.ROUTES,
+    *git.ROUTES,
+    *pulls.ROUTES,
+    *checks.ROUTES,
 ]

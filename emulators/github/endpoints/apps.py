@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulators.github.auth import issue_token, require_app
+from emulators.github.auth import can_reach, issue_token, require_app, require_installation
 from emulators.github.errors import invalid, not_found
 from emulators.github.pagination import paginate
 from emulators.github.records import Installation
@@ -36,18 +36,29 @@ def create_token(call: Call) -> Reply:
     installation = _own_installation(call)
     names = call.field("repositories")
     if names is not None:
-        allowed = {r.name.lower() for r in call.state.repos.values()
-                   if r.owner.lower() == installation.account.lower()
-                   and (installation.repositories is None
-                        or r.name.lower() in {n.lower() for n in installation.repositories})}
+        allowed = {
+            r.name.lower()
+            for r in call.state.repos.values()
+            if r.owner.lower() == installation.account.lower()
+            and (
+                installation.repositories is None
+                or r.name.lower() in {n.lower() for n in installation.repositories}
+            )
+        }
         if not {n.lower() for n in names} <= allowed:
-            raise invalid("There is at least one repository that does not exist or is not "
-                          "accessible to the parent installation.")
+            raise invalid(
+                "There is at least one repository that does not exist or is not "
+                "accessible to the parent installation."
+            )
     token = issue_token(call.state, installation, names)
-    body = {"token": token.token, "expires_at": timestamp(token.expires_at),
-            "permissions": call.shapes.installation(installation)["permissions"],
-            "repository_selection": "all" if names is None and installation.repositories is None
-            else "selected"}
+    body = {
+        "token": token.token,
+        "expires_at": timestamp(token.expires_at),
+        "permissions": call.shapes.installation(installation)["permissions"],
+        "repository_selection": "all"
+        if names is None and installation.repositories is None
+        else "selected",
+    }
     return Reply(201, body)
 
 
@@ -72,11 +83,21 @@ def account_installation(call: Call) -> Reply:
     return _installation_on(call, call.params["account"], None)
 
 
+def installation_repositories(call: Call) -> Reply:
+    installation = require_installation(call.caller)
+    repos = [r for r in call.state.repos.values() if can_reach(call.caller, r)]
+    page = paginate([call.shapes.repo(r) for r in repos], call.query, call.url)
+    selection = "all" if installation.repositories is None else "selected"
+    body = {"total_count": len(repos), "repository_selection": selection, "repositories": page.body}
+    return Reply(200, body, page.headers)
+
+
 ROUTES = [
     Route("GET", "/app", get_app),
     Route("GET", "/app/installations", list_installations),
     Route("GET", "/app/installations/{installation_id}", get_installation),
     Route("POST", "/app/installations/{installation_id}/access_tokens", create_token),
+    Route("GET", "/installation/repositories", installation_repositories),
     Route("GET", "/repos/{owner}/{repo}/installation", repo_installation),
     Route("GET", "/orgs/{account}/installation", account_installation),
     Route("GET", "/users/{account}/installation", account_installation),

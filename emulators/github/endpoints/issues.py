@@ -13,14 +13,25 @@ from emulators.github.routing import Call, Reply, Route
 REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
 
 
-def issue_event(call: Call, repo: Repo, issue: Issue, action: str,
-                extra: dict[str, Any] | None = None) -> None:
+def issue_event(
+    call: Call, repo: Repo, issue: Issue, action: str, extra: dict[str, Any] | None = None
+) -> None:
     """``issues`` webhook for an issue, ``pull_request`` for a pull request, as GitHub sends."""
     if issue.pull is None:
-        call.emit(repo, "issues", action, {"issue": call.shapes.issue(repo, issue), **(extra or {})})
+        call.emit(
+            repo, "issues", action, {"issue": call.shapes.issue(repo, issue), **(extra or {})}
+        )
     else:
-        call.emit(repo, "pull_request", action, {
-            "number": issue.number, "pull_request": call.shapes.pull(repo, issue), **(extra or {})})
+        call.emit(
+            repo,
+            "pull_request",
+            action,
+            {
+                "number": issue.number,
+                "pull_request": call.shapes.pull(repo, issue),
+                **(extra or {}),
+            },
+        )
 
 
 def get_issue(call: Call) -> Reply:
@@ -78,11 +89,24 @@ def create_comment(call: Call) -> Reply:
     return Reply(201, call.shapes.comment(repo, issue, comment))
 
 
-def _comment_event(call: Call, repo: Repo, issue: Issue, comment: Comment, action: str,
-                   extra: dict[str, Any] | None = None) -> None:
-    call.emit(repo, "issue_comment", action, {
-        "issue": call.shapes.issue(repo, issue),
-        "comment": call.shapes.comment(repo, issue, comment), **(extra or {})})
+def _comment_event(
+    call: Call,
+    repo: Repo,
+    issue: Issue,
+    comment: Comment,
+    action: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    call.emit(
+        repo,
+        "issue_comment",
+        action,
+        {
+            "issue": call.shapes.issue(repo, issue),
+            "comment": call.shapes.comment(repo, issue, comment),
+            **(extra or {}),
+        },
+    )
 
 
 def _comment(call: Call) -> tuple[Repo, Issue, Comment]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.github.auth import can_reach, require_installation
-from emulators.github.errors import ApiError, invalid, not_accessible, not_found
+from emulators.github.auth import require_installation
+from emulators.github.errors import ApiError, custom_invalid, invalid, not_accessible, not_found
 from emulators.github.operations import commit_files, permission_of, resolve
+from emulators.github.pagination import paginate
 from emulators.github.records import Repo
 from emulators.github.routing import Call, Reply, Route
 from emulators.github.shapes import LEGACY_PERMISSION
@@ -28,17 +29,31 @@ def create_org_repo(call: Call) -> Reply:
         raise not_found()
     name = call.field("name", required=True)
     if (org.login.lower(), str(name).lower()) in call.state.repos:
-        raise ApiError(422, "Repository creation failed.", [
-            {"resource": "Repository", "code": "custom", "field": "name",
-             "message": "name already exists on this account"}])
-    repo = Repo(call.state.next_id(), org.login, name, bool(call.field("private", False)),
-                "main", call.state.now(), call.field("description"))
+        raise custom_invalid(
+            "Repository", "name already exists on this account", "name",
+            summary="Repository creation failed.",
+        )  # fmt: skip
+    repo = Repo(
+        call.state.next_id(),
+        org.login,
+        name,
+        bool(call.field("private", False)),
+        "main",
+        call.state.now(),
+        call.field("description"),
+    )
     call.state.repos[(org.login.lower(), name.lower())] = repo
     if installation.repositories is not None:
         installation.repositories.append(name)
     if call.field("auto_init", False):
-        commit_files(call.state, repo, "main", {"README.md": f"# {name}\n".encode()},
-                     "Initial commit", call.caller.login)
+        commit_files(
+            call.state,
+            repo,
+            "main",
+            {"README.md": f"# {name}\n".encode()},
+            "Initial commit",
+            call.caller.login,
+        )
     return Reply(201, call.shapes.repo(repo))
 
 
@@ -54,8 +69,13 @@ def get_contents(call: Call) -> Reply:
         raise not_found()
     if entry.type == "blob":
         return Reply(200, call.shapes.content(repo, path, entry.sha, ref))
-    return Reply(200, [_dir_entry(call, repo, f"{path}/{e.name}".lstrip("/"), e.sha, e.type, ref)
-                       for e in repo.git.tree(entry.sha)])
+    return Reply(
+        200,
+        [
+            _dir_entry(call, repo, f"{path}/{e.name}".lstrip("/"), e.sha, e.type, ref)
+            for e in repo.git.tree(entry.sha)
+        ],
+    )
 
 
 def _dir_entry(call: Call, repo: Repo, path: str, sha: str, kind: str, ref: str) -> dict[str, Any]:
@@ -64,11 +84,23 @@ def _dir_entry(call: Call, repo: Repo, path: str, sha: str, kind: str, ref: str)
         del shape["content"], shape["encoding"]
         return shape
     api = call.shapes.repo_api(repo)
-    links = {"self": f"{api}/contents/{path}?ref={ref}", "git": f"{api}/git/trees/{sha}",
-             "html": f"{call.shapes.repo_html(repo)}/tree/{ref}/{path}"}
-    return {"type": "dir", "size": 0, "name": path.split("/")[-1], "path": path, "sha": sha,
-            "url": links["self"], "git_url": links["git"], "html_url": links["html"],
-            "download_url": None, "_links": links}
+    links = {
+        "self": f"{api}/contents/{path}?ref={ref}",
+        "git": f"{api}/git/trees/{sha}",
+        "html": f"{call.shapes.repo_html(repo)}/tree/{ref}/{path}",
+    }
+    return {
+        "type": "dir",
+        "size": 0,
+        "name": path.split("/")[-1],
+        "path": path,
+        "sha": sha,
+        "url": links["self"],
+        "git_url": links["git"],
+        "html_url": links["html"],
+        "download_url": None,
+        "_links": links,
+    }
 
 
 def collaborator_permission(call: Call) -> Reply:
@@ -78,15 +110,49 @@ def collaborator_permission(call: Call) -> Reply:
         raise not_found()
     role = permission_of(repo, login)
     user = call.shapes.user(login)
-    rights = {"admin": role == "admin", "maintain": role in ("admin", "maintain"),
-              "push": role in ("admin", "maintain", "write"),
-              "triage": role in ("admin", "maintain", "write", "triage"), "pull": role != "none"}
-    return Reply(200, {"permission": LEGACY_PERMISSION.get(role, "none"), "role_name": role,
-                       "user": user | {"permissions": rights, "role_name": role}})
+    rights = {
+        "admin": role == "admin",
+        "maintain": role in ("admin", "maintain"),
+        "push": role in ("admin", "maintain", "write"),
+        "triage": role in ("admin", "maintain", "write", "triage"),
+        "pull": role != "none",
+    }
+    return Reply(
+        200,
+        {
+            "permission": LEGACY_PERMISSION.get(role, "none"),
+            "role_name": role,
+            "user": user | {"permissions": rights, "role_name": role},
+        },
+    )
 
 
-def reachable(call: Call, repo: Repo) -> bool:
-    return can_reach(call.caller, repo)
+def get_branch(call: Call) -> Reply:
+    repo = call.repo()
+    name = call.params["branch"]
+    sha = repo.refs.get(f"refs/heads/{name}")
+    if sha is None:
+        raise ApiError(404, "Branch not found")
+    return Reply(200, call.shapes.branch(repo, name, repo.git.commit(sha)))
+
+
+def list_branches(call: Call) -> Reply:
+    repo = call.repo()
+    api = call.shapes.repo_api(repo)
+    branches = [
+        {"name": ref.removeprefix("refs/heads/"), "protected": False,
+         "commit": {"sha": sha, "url": f"{api}/commits/{sha}"}}
+        for ref, sha in sorted(repo.refs.items()) if ref.startswith("refs/heads/")
+    ]  # fmt: skip
+    return paginate(branches, call.query, call.url)
+
+
+def get_commit(call: Call) -> Reply:
+    repo = call.repo()
+    sha = resolve(repo, call.params["ref"])
+    if sha is None:
+        raise invalid(f"No commit found for SHA: {call.params['ref']}")
+    return Reply(200, call.shapes.repo_commit(repo, repo.git.commit(sha)))
 
 
 ROUTES = [
@@ -94,6 +160,10 @@ ROUTES = [
     Route("POST", "/user/repos", create_user_repo),
     Route("POST", "/orgs/{org}/repos", create_org_repo),
     Route("GET", "/repos/{owner}/{repo}/contents/{path:path}", get_contents),
-    Route("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission",
-          collaborator_permission),
+    Route("GET", "/repos/{owner}/{repo}/branches", list_branches),
+    Route("GET", "/repos/{owner}/{repo}/branches/{branch:path}", get_branch),
+    Route("GET", "/repos/{owner}/{repo}/commits/{ref:path}", get_commit),
+    Route(
+        "GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", collaborator_permission
+    ),
 ]

@@ -1,0 +1,413 @@
+"""GitHubEmulator: set up accounts, apps and repositories, act as users, inspect the state."""
+
+from __future__ import annotations
+
+import copy
+import socket
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from emulators.github.endpoints import ROUTES
+from emulators.github.faults import Faults
+from emulators.github.gitstore import Commit
+from emulators.github.operations import (
+    add_comment,
+    add_labels,
+    commit_files,
+    follow_branch,
+    new_issue,
+    resolve,
+)
+from emulators.github.records import (
+    CheckRun,
+    Delivery,
+    EmulatedApp,
+    Installation,
+    Issue,
+    PullView,
+    RecordedRequest,
+    Repo,
+    Review,
+    ReviewComment,
+)
+from emulators.github.routing import Router
+from emulators.github.server import ApiServer
+from emulators.github.shapes import Shapes, synchronize_fields
+from emulators.github.state import GitHubState
+from emulators.github.webhooks import Outgoing, WebhookSender
+
+ROLES = ("admin", "maintain", "write", "triage", "read")
+
+
+class GitHubEmulator:
+    """A stateful stand-in for GitHub's REST API that also sends GitHub's signed webhooks."""
+
+    def __init__(self, token_lifetime: float = 3600.0) -> None:
+        self.state = GitHubState(token_lifetime=token_lifetime)
+        self.shapes = Shapes(self.state)
+        self.webhooks = WebhookSender(self.state, self.shapes)
+        self.faults = Faults()
+        self.server = ApiServer(self.state, Router(ROUTES), self.webhooks, self.faults)
+
+    # --- serving -----------------------------------------------------------
+
+    @contextmanager
+    def serve(self, port: int = 0) -> Iterator[str]:
+        """Run the API on 127.0.0.1 in a background thread; yields its base URL."""
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", port))
+        self.state.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        config = uvicorn.Config(self.server.asgi(), log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.webhooks.start()
+        thread.start()
+        try:
+            while not server.started and thread.is_alive():
+                threading.Event().wait(0.01)
+            if not server.started:
+                raise RuntimeError(f"the GitHub emulator failed to start on {self.state.base_url}")
+            yield self.state.base_url
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            self.webhooks.stop()
+            sock.close()
+
+    @property
+    def token_lifetime(self) -> float:
+        return self.state.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, seconds: float) -> None:
+        self.state.token_lifetime = seconds
+
+    # --- set-up ------------------------------------------------------------
+
+    def create_app(
+        self, slug: str = "kiln", webhook_secret: str = "secret", webhook_url: str | None = None
+    ) -> EmulatedApp:
+        pem, public = _key_pair()
+        with self.state.lock:
+            app = EmulatedApp(
+                self.state.next_id(),
+                slug,
+                pem,
+                webhook_secret,
+                webhook_url,
+                f"{slug}[bot]",
+                public,
+                self.state.next_id(),
+                self.state.now(),
+            )
+            self.state.apps[app.id] = app
+            self.state.ensure_account(app.bot_login, "Bot")
+        return app
+
+    def set_webhook_url(self, url: str | None, app: EmulatedApp | None = None) -> None:
+        with self.state.lock:
+            for each in [app] if app else list(self.state.apps.values()):
+                each.webhook_url = url
+
+    def add_user(self, login: str, type: str = "User") -> None:
+        with self.state.lock:
+            self.state.ensure_account(login, type)
+
+    def add_org(self, login: str) -> None:
+        self.add_user(login, "Organization")
+
+    def create_repo(
+        self,
+        owner: str,
+        name: str,
+        files: Mapping[str, str | bytes] | None = None,
+        default_branch: str = "main",
+        private: bool = False,
+    ) -> None:
+        with self.state.lock:
+            self.state.ensure_account(owner)
+            repo = Repo(
+                self.state.next_id(), owner, name, private, default_branch, self.state.now()
+            )
+            self.state.repos[(owner.lower(), name.lower())] = repo
+            if files:
+                data = {p: c.encode() if isinstance(c, str) else c for p, c in files.items()}
+                commit_files(self.state, repo, default_branch, data, "Initial commit", owner)
+
+    def set_permission(self, owner: str, name: str, login: str, role: str) -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        with self.state.lock:
+            self.state.ensure_account(login)
+            self.state.repo(owner, name).permissions[login] = role
+
+    def install(self, app: EmulatedApp, account: str, repositories: list[str] | None = None) -> int:
+        with self.state.lock:
+            self.state.ensure_account(account)
+            installation = Installation(
+                self.state.next_id(),
+                app.id,
+                account,
+                None if repositories is None else list(repositories),
+                self.state.now(),
+            )
+            self.state.installations[installation.id] = installation
+            return installation.id
+
+    def push(
+        self,
+        owner: str,
+        name: str,
+        branch: str,
+        files: Mapping[str, str | bytes],
+        message: str = "Update files",
+        author: str | None = None,
+    ) -> str:
+        """A user's commit on a branch; open pull requests from it get ``synchronize``."""
+        user = author or owner
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            data = {p: c.encode() if isinstance(c, str) else c for p, c in files.items()}
+            sha = commit_files(self.state, repo, branch, data, message, user)
+            outgoing = []
+            for issue, before in follow_branch(repo, f"refs/heads/{branch}", sha):
+                fields = synchronize_fields(self.shapes, repo, issue, before)
+                outgoing += self.webhooks.build(repo, "pull_request", "synchronize", user, fields)
+        self._deliver(outgoing)
+        return sha
+
+    # --- acting as a user (state change plus the webhooks GitHub sends) ----
+
+    def _deliver(self, outgoing: list[Outgoing]) -> None:
+        for item in outgoing:
+            self.webhooks.send(item)
+
+    def open_issue(self, owner: str, name: str, title: str, body: str | None, user: str) -> int:
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            self.state.ensure_account(user)
+            issue = new_issue(self.state, repo, title, body, user)
+            outgoing = self.webhooks.build(
+                repo, "issues", "opened", user, {"issue": self.shapes.issue(repo, issue)}
+            )
+        self._deliver(outgoing)
+        return issue.number
+
+    def label_issue(self, owner: str, name: str, number: int, label: str, user: str) -> None:
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            issue = self.state.issue(repo, number)
+            outgoing = []
+            for added in add_labels(self.state, repo, issue, [label]):
+                fields = self._issue_fields(repo, issue)
+                fields["label"] = self.shapes.label(repo, added)
+                event = "pull_request" if issue.pull else "issues"
+                outgoing += self.webhooks.build(repo, event, "labeled", user, fields)
+        self._deliver(outgoing)
+
+    def _issue_fields(self, repo: Repo, issue: Issue) -> dict[str, Any]:
+        if issue.pull is None:
+            return {"issue": self.shapes.issue(repo, issue)}
+        return {"number": issue.number, "pull_request": self.shapes.pull(repo, issue)}
+
+    def comment(self, owner: str, name: str, number: int, body: str, user: str) -> int:
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            issue = self.state.issue(repo, number)
+            self.state.ensure_account(user)
+            comment = add_comment(self.state, issue, user, body)
+            outgoing = self.webhooks.build(
+                repo,
+                "issue_comment",
+                "created",
+                user,
+                {
+                    "issue": self.shapes.issue(repo, issue),
+                    "comment": self.shapes.comment(repo, issue, comment),
+                },
+            )
+        self._deliver(outgoing)
+        return comment.id
+
+    def submit_review(
+        self,
+        owner: str,
+        name: str,
+        pull_number: int,
+        user: str,
+        state: str = "CHANGES_REQUESTED",
+        body: str = "",
+        comments: list[dict[str, Any]] | None = None,
+    ) -> int:
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            issue = self.state.pull(repo, pull_number)
+            assert issue.pull is not None
+            self.state.ensure_account(user)
+            now = self.state.now()
+            review = Review(self.state.next_id(), user, body, state, issue.pull.head_sha, now)
+            issue.pull.reviews.append(review)
+            outgoing = []
+            for line in comments or []:
+                outgoing += self._line_comment(repo, issue, review, line)
+            outgoing += self.webhooks.build(
+                repo,
+                "pull_request_review",
+                "submitted",
+                user,
+                {
+                    # webhooks spell the review state in lower case, the REST API in upper case
+                    "review": self.shapes.review(repo, issue, review) | {"state": state.lower()},
+                    "pull_request": self.shapes.pull(repo, issue, full=False),
+                },
+            )
+        self._deliver(outgoing)
+        return review.id
+
+    def _line_comment(
+        self, repo: Repo, issue: Issue, review: Review, line: dict[str, Any]
+    ) -> list[Outgoing]:
+        assert issue.pull is not None
+        now = self.state.now()
+        made = ReviewComment(
+            self.state.next_id(), line["path"], line.get("line"), line["body"], review.user,
+            review.commit_id, now, now, review.id,
+        )  # fmt: skip
+        issue.pull.review_comments.append(made)
+        fields = self._review_comment_fields(repo, issue, made)
+        return self.webhooks.build(
+            repo, "pull_request_review_comment", "created", review.user, fields
+        )
+
+    def _review_comment_fields(
+        self, repo: Repo, issue: Issue, comment: ReviewComment
+    ) -> dict[str, Any]:
+        return {
+            "comment": self.shapes.review_comment(repo, issue, comment),
+            "pull_request": self.shapes.pull(repo, issue, full=False),
+        }
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        with self.state.lock:
+            return copy.deepcopy(self.state.deliveries)
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        return self.webhooks.redeliver(delivery_id)
+
+    def wait_for_deliveries(self) -> None:
+        self.webhooks.wait()
+
+    # --- inspection (read-only copies) --------------------------------------
+
+    def _copy(self, value: Any) -> Any:
+        with self.state.lock:
+            return copy.deepcopy(value)
+
+    def issue(self, owner: str, name: str, number: int) -> Issue:
+        with self.state.lock:
+            return self._copy(self.state.issue(self.state.repo(owner, name), number))
+
+    def pull(self, owner: str, name: str, number: int) -> PullView:
+        with self.state.lock:
+            issue = self.state.pull(self.state.repo(owner, name), number)
+            return _pull_view(issue)
+
+    def pulls(self, owner: str, name: str) -> list[PullView]:
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            return [_pull_view(i) for i in repo.issues.values() if i.pull is not None]
+
+    def branches(self, owner: str, name: str) -> dict[str, str]:
+        with self.state.lock:
+            refs = self.state.repo(owner, name).refs
+            return {
+                r.removeprefix("refs/heads/"): sha
+                for r, sha in refs.items()
+                if r.startswith("refs/heads/")
+            }
+
+    def files(self, owner: str, name: str, ref: str) -> dict[str, bytes]:
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            return repo.git.files(repo.git.commit(_resolved(repo, ref)).tree)
+
+    def commits(self, owner: str, name: str, ref: str) -> list[Commit]:
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            return repo.git.history(_resolved(repo, ref))
+
+    def check_runs(self, owner: str, name: str) -> list[CheckRun]:
+        with self.state.lock:
+            return self._copy(self.state.repo(owner, name).check_runs)
+
+    def review_comments(self, owner: str, name: str, pull: int) -> list[ReviewComment]:
+        with self.state.lock:
+            issue = self.state.pull(self.state.repo(owner, name), pull)
+            assert issue.pull is not None
+            return self._copy(issue.pull.review_comments)
+
+    def repo_exists(self, owner: str, name: str) -> bool:
+        with self.state.lock:
+            return (owner.lower(), name.lower()) in self.state.repos
+
+    def git_object(self, owner: str, name: str, sha: str) -> tuple[str, bytes]:
+        """An object in git's own encoding (type, body), to check ids with real git."""
+        with self.state.lock:
+            return self.state.repo(owner, name).git.raw[sha]
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self._copy(self.state.requests)
+
+    @property
+    def unexpected(self) -> list[RecordedRequest]:
+        return self._copy(self.state.unexpected)
+
+    def fail_next(self, method: str, path_regex: str, kind: str = "502", times: int = 1) -> None:
+        with self.state.lock:
+            self.faults.arm(method, path_regex, kind, times)
+
+
+def _key_pair() -> tuple[str, str]:
+    """A fresh RSA key for an app: private key (PKCS#8 PEM) and public key (PEM)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()  # fmt: skip
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public.decode()
+
+
+def _resolved(repo: Repo, ref: str) -> str:
+    sha = resolve(repo, ref)
+    if sha is None:
+        raise KeyError(f"{repo.full_name} has no ref {ref}")
+    return sha
+
+
+def _pull_view(issue: Issue) -> PullView:
+    assert issue.pull is not None
+    pull = issue.pull
+    return PullView(
+        issue.number,
+        issue.title,
+        issue.body,
+        issue.state,
+        issue.user,
+        pull.draft,
+        pull.head_ref,
+        pull.head_sha,
+        pull.base_ref,
+        list(pull.requested_reviewers),
+        pull.merged,
+    )

@@ -1,0 +1,124 @@
+"""Base images without a registry: a Debian root file system from debootstrap, imported."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import docker
+
+SUITE = "bookworm"
+ROOTFS_CACHE = Path("/var/cache/kiln-rootfs")
+PACKAGES = {
+    "python": (
+        "python3", "python3-pip", "python3-venv", "python3-pytest", "git", "ca-certificates",
+    ),
+    "node": ("nodejs", "npm", "git", "ca-certificates"),
+}
+SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+IMPORT_CHANGES = ['CMD ["/bin/sh"]', f"ENV PATH={SEARCH_PATH}", "ENV LANG=C.UTF-8"]
+# Names for the sandbox user (1000) and the keep-alive user (1001), so tools that look the
+# running user up (git, getpass) find one.
+SANDBOX_USERS = {
+    "passwd": [
+        "sandbox:x:1000:1000:Kiln sandbox:/tmp:/bin/sh",
+        "keepalive:x:1001:1001::/:/bin/false",
+    ],
+    "group": ["sandbox:x:1000:", "keepalive:x:1001:"],
+}
+
+Log = Callable[[str], None]
+
+
+def mirror_from_sources(texts: Iterable[str]) -> str | None:
+    """The first archive URI serving the suite, from deb822 ``.sources`` or one-line lists."""
+    for text in texts:
+        for paragraph in text.split("\n\n"):
+            fields = dict(_field(line) for line in paragraph.splitlines() if ":" in line)
+            if SUITE in fields.get("Suites", "").split() and fields.get("URIs"):
+                return fields["URIs"].split()[0]
+            for line in paragraph.splitlines():
+                words = [w for w in line.split() if not w.startswith("[") and not w.endswith("]")]
+                if len(words) >= 3 and words[0] == "deb" and words[2] == SUITE:
+                    return words[1]
+    return None
+
+
+def _field(line: str) -> tuple[str, str]:
+    key, _, value = line.partition(":")
+    return key.strip(), value.strip()
+
+
+def host_mirror(apt_dir: Path = Path("/etc/apt")) -> str:
+    """The Debian mirror this machine's apt uses, read at run time."""
+    files = [*sorted((apt_dir / "sources.list.d").glob("*.sources")), apt_dir / "sources.list"]
+    mirror = mirror_from_sources(path.read_text() for path in files if path.is_file())
+    if mirror is None:
+        raise RuntimeError(f"no Debian {SUITE} mirror found in {apt_dir}'s apt sources")
+    return mirror
+
+
+def build_rootfs(language: str, rootfs: Path, mirror: str, log: Log) -> None:
+    """Debootstrap a minimal root file system with the language's packages, users added."""
+    # debootstrap deletes its own /debootstrap directory only when it finishes.
+    if not (rootfs / "etc" / "os-release").is_file() or (rootfs / "debootstrap").exists():
+        log(f"debootstrap {language} root file system into {rootfs}")
+        include = "--include=" + ",".join(PACKAGES[language])
+        subprocess.run(
+            ["debootstrap", "--variant=minbase", include, SUITE, str(rootfs), mirror],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+    for name, lines in SANDBOX_USERS.items():
+        path = rootfs / "etc" / name
+        present = path.read_text().splitlines()
+        names = {line.split(":")[0] for line in present}
+        missing = [line for line in lines if line.split(":")[0] not in names]
+        path.write_text("\n".join([*present, *missing]) + "\n")
+
+
+def import_rootfs(client: docker.DockerClient, rootfs: Path, image: str) -> None:
+    """Stream ``tar`` of the root file system into the engine as ``image``."""
+    repository, _, tag = image.partition(":")
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+    assert tar.stdout is not None
+    try:
+        client.api.import_image_from_stream(
+            tar.stdout, repository=repository, tag=tag or "latest", changes=IMPORT_CHANGES)
+    finally:
+        tar.stdout.close()
+        if tar.wait() != 0:
+            raise RuntimeError(f"tar of {rootfs} failed")
+
+
+def image_exists(client: docker.DockerClient, image: str) -> bool:
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def build_images(
+    client: docker.DockerClient,
+    images: dict[str, str],
+    log: Log,
+    *,
+    force: bool = False,
+    pull: bool = False,
+) -> list[str]:
+    """Build (or with ``pull``, pull) each ``{language: image}`` missing; return those made."""
+    made: list[str] = []
+    for language, image in images.items():
+        if image_exists(client, image) and not force:
+            log(f"{image}: present")
+            continue
+        if pull:
+            log(f"{image}: pulling")
+            client.images.pull(image)
+        else:
+            build_rootfs(language, ROOTFS_CACHE / language, host_mirror(), log)
+            log(f"{image}: importing")
+            import_rootfs(client, ROOTFS_CACHE / language, image)
+        made.append(image)
+    return made

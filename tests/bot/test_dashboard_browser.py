@@ -1,0 +1,98 @@
+"""The dashboard in headless Chromium: a build page receives log lines while the build runs."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from bot.app import create_app
+from kiln.settings import Settings
+from kiln.states import BuildState
+from tests.bot.live_server import serve
+from tests.conftest import missing
+from worker.history import BuildHistory
+
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LIVE_LINES = [("write_file greet.py", 1), ("pytest -q: 1 failed (NameError)", 1),
+              ("edit_file greet.py", 2), ("pytest -q: 2 passed", 2),
+              ("opening the pull request", None)]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (browsers cannot be downloaded here)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        missing("Debian's chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright Python package")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def run_build(history: BuildHistory, build_id: str, viewing: threading.Event,
+              photographed: threading.Event) -> None:
+    """A build's history as the workflow writes it, paced so the page sees it happen."""
+    viewing.wait(30)
+    history.update(build_id, state=BuildState.BUILDING, plan="1. Add greet.py\n2. Test it")
+    for iteration, (message, number) in enumerate(LIVE_LINES, start=1):
+        history.log(build_id, message, number)
+        history.update(build_id, iterations=min(iteration, 2), tokens=1500 * iteration,
+                       cost_usd=0.0011 * iteration)
+        viewing.wait(0.3)
+    photographed.wait(30)
+    history.update(build_id, tests="2 passed")
+    history.finish(build_id, BuildState.DONE, "http://127.0.0.1:9/octo/hello/pull/2")
+
+
+def test_build_page_shows_log_lines_as_they_arrive(browser: Any, settings: Settings,
+                                                  redis_conn: redis.Redis) -> None:
+    history = BuildHistory(redis_conn, 3600)
+    build_id = history.start(repo="octo/hello", number=1, kind="build", trigger="mona",
+                             job_id="job-1", title="Add a greet() function")
+    history.log(build_id, "picked up by a worker")
+    viewing, photographed = threading.Event(), threading.Event()
+    builder = threading.Thread(target=run_build,
+                               args=(history, build_id, viewing, photographed))
+    builder.start()
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        with serve(create_app(settings)) as base_url:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(f"{base_url}/builds/{build_id}")
+            page.wait_for_selector("#live")
+            viewing.set()
+            page.wait_for_function("document.querySelectorAll('#log li').length >= 6",
+                                   timeout=20_000)
+            log_text = page.inner_text("#log")
+            assert page.inner_text("#plan") == "1. Add greet.py\n2. Test it"
+            page.screenshot(path=str(ARTIFACTS / "dashboard-build-live.png"), full_page=True)
+            photographed.set()
+            page.wait_for_selector(".state-done", timeout=20_000)
+            page.wait_for_selector("text=2 passed >> nth=0", timeout=20_000)
+            page.goto(f"{base_url}/builds/")
+            page.screenshot(path=str(ARTIFACTS / "dashboard-list.png"), full_page=True)
+            list_text = page.inner_text("table.builds")
+            page.close()
+    finally:
+        viewing.set()
+        photographed.set()
+        builder.join(30)
+    for heading in ("Setup", "Iteration 1", "Iteration 2", "Wrap-up"):
+        assert heading in log_text
+    assert all(message in log_text for message, _ in LIVE_LINES)
+    assert "octo/hello" in list_text and "done" in list_text

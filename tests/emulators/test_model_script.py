@@ -1,0 +1,61 @@
+"""Script turns and their JSON file format, served from a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openai
+import pytest
+
+from emulators.model import ScriptedModel, ToolCall, Turn, dump_script, load_script
+
+SCRIPT = [
+    Turn.json({"summary": "calculator", "steps": ["write", "test"]}),
+    Turn.tool_calls([ToolCall("write_file", {"path": "calc.py", "content": "x = 1\n"}),
+                     ToolCall("run_tests", '{"broken": ')]),
+    Turn.error(429, retry_after=0.5),
+    Turn.error(500),
+    Turn.text("Fixed it.", expect="FAILED"),
+    Turn.endless(ToolCall("run_tests", {}), expect="tool"),
+]
+
+
+def test_script_file_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "script.json"
+    dump_script(SCRIPT, path)
+    assert load_script(path) == SCRIPT
+    assert ScriptedModel.from_file(path).remaining == len(SCRIPT)
+
+
+def test_hand_written_script_file_is_served(tmp_path: Path) -> None:
+    path = tmp_path / "script.json"
+    path.write_text('[{"text": "Hello from a file.", "expect": "Hi"}]')
+    model = ScriptedModel.from_file(path)
+    with model.serve() as base_url:
+        client = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0)
+        answer = client.chat.completions.create(
+            model="gpt-4.1-mini", messages=[{"role": "user", "content": "Hi"}])
+    assert answer.choices[0].message.content == "Hello from a file."
+    model.assert_done()
+
+
+@pytest.mark.parametrize("entry", [
+    {"text": "a", "json": {}},
+    {"say": "a"},
+    {"text": "a", "retry_after": 1},
+    {"tool_calls": []},
+    {"tool_calls": [{"arguments": {}}]},
+    {"endless": {"name": "f", "arguments": {}, "extra": 1}},
+    {"error": 200},
+])
+def test_malformed_turns_are_rejected(entry: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Turn.from_dict(entry)
+
+
+def test_script_file_must_be_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "script.json"
+    path.write_text('{"text": "a"}')
+    with pytest.raises(ValueError, match="list of turns"):
+        load_script(path)
+

@@ -1,0 +1,70 @@
+"""Files in and out of the sandbox's workspace, against a real Docker engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox import Sandbox
+
+pytestmark = pytest.mark.docker
+
+ROUND_TRIP = {
+    "binary.bin": bytes(range(256)) * 64,
+    "données/ñandú 文件.txt": "héllo wörld\n".encode(),
+    "empty.txt": b"",
+    "deep/a/b/c/d.py": b"print('deep')\n",
+}
+
+
+def test_files_round_trip_byte_for_byte(box: Sandbox) -> None:
+    box.put_files({**ROUND_TRIP, "run.sh": (b"#!/bin/sh\necho ran\n", 0o755)})
+    for path, data in ROUND_TRIP.items():
+        assert box.read_file(path) == data
+    assert box.exec("./run.sh").stdout == "ran\n"
+    assert box.exec("stat -c %a run.sh empty.txt").stdout.split() == ["755", "644"]
+    assert box.list_files() == sorted([*ROUND_TRIP, "run.sh"])
+
+
+def test_missing_file_raises(box: Sandbox) -> None:
+    with pytest.raises(FileNotFoundError):
+        box.read_file("nope.txt")
+
+
+@pytest.mark.parametrize("path", ["../escape.txt", "/etc/passwd", "a/../../b"])
+def test_paths_outside_the_workspace_are_refused(box: Sandbox, path: str) -> None:
+    with pytest.raises(ValueError, match="inside the workspace"):
+        box.put_files({path: b"x"})
+
+
+def test_delete_files(box: Sandbox) -> None:
+    box.put_files({"a.txt": b"a", "b.txt": b"b"})
+    box.delete_files(["a.txt", "never-existed.txt"])
+    assert box.list_files() == ["b.txt"]
+    assert box.changed_files() == {}
+
+
+def test_caches_are_excluded_from_listings(box: Sandbox) -> None:
+    box.put_files({"pkg/mod.py": b"x = 1\n"})
+    box.exec(
+        "mkdir -p pkg/__pycache__ .pytest_cache node_modules/left .git && "
+        "touch pkg/__pycache__/mod.pyc stray.pyc .pytest_cache/v node_modules/left/i.js .git/HEAD"
+    )
+    assert box.list_files() == ["pkg/mod.py"]
+    assert box.changed_files() == {}
+
+
+def test_changed_files_reports_what_commands_did(box: Sandbox) -> None:
+    box.put_files({"same_size.py": b"x = 1\n", "gone.py": b"bye\n", "kept.py": b"keep\n"})
+    box.exec("printf 'x = 2\\n' > same_size.py; rm gone.py; mkdir new; echo hi > new/f.txt")
+    assert box.changed_files() == {"same_size.py": b"x = 2\n", "gone.py": None,
+                                   "new/f.txt": b"hi\n"}
+    box.put_files({"same_size.py": b"x = 3\n"})
+    box.delete_files(["new/f.txt"])
+    assert box.changed_files() == {"gone.py": None}
+
+
+def test_changed_files_reads_many_files_in_batches(box: Sandbox) -> None:
+    box.exec("mkdir -p gen/é && for i in $(seq 250); do echo $i > gen/é/f$i.txt; done")
+    changed = box.changed_files()
+    assert len(changed) == 250
+    assert changed["gen/é/f250.txt"] == b"250\n"

@@ -1,0 +1,293 @@
+"""Worker fixtures: the GitHub emulator with Kiln installed, clients, and Kiln run end to end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import uvicorn
+from rq import Worker
+
+from bot.app import create_app
+from emulators.github import EmulatedApp, GitHubEmulator
+from emulators.model import ScriptedModel
+from kiln.settings import Settings
+from sandbox import remove_by_label
+from tests.conftest import free_port
+from worker.ending import JOB_LABEL
+from worker.github import GitHubClients
+from worker.lock import IssueLock
+from worker.progress import MARKER
+
+OWNER = "octo"
+REPO = "demo"
+MAINTAINER = "alice"
+STRANGER = "mallory"
+
+
+@dataclass
+class GitHubWorld:
+    """An emulated GitHub with the Kiln App installed on octo/demo, and a maintainer."""
+
+    emulator: GitHubEmulator
+    url: str
+    app: EmulatedApp
+    installation_id: int
+
+    def settings(self, make_settings: Callable[..., Settings], **overrides: Any) -> Settings:
+        return make_settings(github_app_id=self.app.id, github_private_key=self.app.private_key_pem,
+                             github_webhook_secret=self.app.webhook_secret,
+                             github_api_url=self.url, github_app_slug=self.app.slug,
+                             **overrides)
+
+
+@pytest.fixture
+def github_world() -> Iterator[GitHubWorld]:
+    emulator = GitHubEmulator()
+    with emulator.serve() as url:
+        app = emulator.create_app(slug="kiln", webhook_secret="e2e-secret")
+        emulator.add_org(OWNER)  # an organization, so new-repository mode can create repos
+        emulator.add_user(MAINTAINER)
+        emulator.add_user(STRANGER)
+        emulator.create_repo(OWNER, REPO, files={"README.md": "# demo\n",
+                                                 "calc.py": "def add(a, b):\n    return a + b\n"})
+        emulator.set_permission(OWNER, REPO, MAINTAINER, "write")
+        emulator.set_permission(OWNER, REPO, STRANGER, "read")
+        installation_id = emulator.install(app, OWNER)
+        yield GitHubWorld(emulator, url, app, installation_id)
+        assert emulator.unexpected == [], "Kiln called endpoints the emulator does not know"
+
+
+@pytest.fixture
+def gh(github_world: GitHubWorld, make_settings: Callable[..., Settings],
+       redis_conn: redis.Redis) -> Iterator[Any]:
+    """An installation client as the worker makes it (tokens cached in the test Redis)."""
+    settings = github_world.settings(make_settings)
+    client = GitHubClients(settings, redis_conn).installation(github_world.installation_id)
+    with client:
+        yield client
+
+
+# --- builder: a scripted model over HTTP, and sandboxes per language ---------------------
+
+@pytest.fixture
+def serve_model() -> Iterator[Callable[..., tuple[Any, Any]]]:
+    """Start a ScriptedModel over real HTTP; returns it with Kiln's openai client for it."""
+    from contextlib import ExitStack
+
+    from emulators.model import ScriptedModel
+    from worker.llm import make_llm
+
+    with ExitStack() as stack:
+        def start(turns: list[Any], settings: Settings) -> tuple[ScriptedModel, Any]:
+            model = ScriptedModel(turns)
+            url = stack.enter_context(model.serve())
+            llm = make_llm(settings.model_copy(update={"openai_base_url": url}))
+            return model, stack.enter_context(llm)
+
+        yield start
+
+
+@pytest.fixture
+def open_sandbox(docker_client: Any,
+                 make_settings: Callable[..., Settings]) -> Callable[[str], Any]:
+    """The builder's ``open_sandbox``: a real sandbox for a language, removed on exit."""
+    from sandbox import Sandbox, SandboxConfig
+
+    config = SandboxConfig.from_settings(make_settings())
+
+    def start(language: str) -> Sandbox:
+        return Sandbox.start(docker_client, config.image_for(language), config,
+                             labels={"kiln.job": "test-builder"})
+
+    return start
+
+
+# --- end to end: web app, real `rq worker` processes, emulator, scripted model ------------
+
+WORKER_START_SECONDS = 30.0
+
+
+def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@dataclass
+class KilnStack:
+    """Kiln running for real against the emulator: the web app, workers, the scripted model."""
+
+    world: GitHubWorld
+    model: Any
+    settings: Settings
+    redis: redis.Redis
+    env: dict[str, str]
+    workdir: Path
+    docker: Any
+    workers: list[subprocess.Popen[bytes]]
+
+    @property
+    def emulator(self) -> GitHubEmulator:
+        return self.world.emulator
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        """A real `rq worker` process with the KilnWorker class, ready to take jobs."""
+        name = f"kiln-test-{len(self.workers)}"
+        with (self.workdir / f"{name}.log").open("w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "rq.cli", "worker", "--url", self.settings.redis_url,
+                 "--worker-class", "worker.runner.KilnWorker", "--worker-ttl", "20",
+                 "--maintenance-interval", "5", "--name", name, self.settings.queue_name],
+                cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        self.workers.append(proc)
+        wait_until(lambda: any(w.name == name for w in Worker.all(connection=self.redis)),
+                   WORKER_START_SECONDS, f"worker {name} to register")
+        return proc
+
+    def start_build(self) -> tuple[int, str]:
+        """Label a new issue and wait until its build works in its sandbox: (issue, job id)."""
+        number = self.emulator.open_issue(OWNER, REPO, "Add subtraction", "calc.sub", MAINTAINER)
+        self.emulator.label_issue(OWNER, REPO, number, "build me", MAINTAINER)
+        self.wait_for_state(number, "building")
+        job_id = IssueLock(self.redis, OWNER, REPO, number).holder()
+        assert job_id is not None
+        wait_until(lambda: self.sandboxes(job_id), 30, "the build's sandbox")
+        return number, job_id
+
+    def sandboxes(self, job_id: str) -> list[Any]:
+        return list(self.docker.containers.list(
+            all=True, filters={"label": f"{JOB_LABEL}={job_id}"}))
+
+    def kill_worker(self, proc: subprocess.Popen[bytes]) -> None:
+        """SIGKILL a worker and its work-horse, as when their machine dies."""
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        for pid in [proc.pid, *map(int, children)]:
+            os.kill(pid, signal.SIGKILL)
+        proc.wait(5)
+
+    def worker_logs(self) -> str:
+        return "\n".join(path.read_text() for path in sorted(self.workdir.glob("*.log")))
+
+    def progress_body(self, number: int) -> str:
+        bodies = [c.body for c in self.emulator.issue("octo", "demo", number).comments
+                  if MARKER in c.body and c.user == self.world.app.bot_login]
+        assert len(bodies) <= 1, "more than one progress comment"
+        return bodies[0] if bodies else ""
+
+    def wait_for_state(self, number: int, state: str, timeout: float = 90.0) -> str:
+        """The progress comment once it shows `state` (e.g. "done")."""
+        try:
+            return str(wait_until(lambda: (body := self.progress_body(number))
+                                  and f": {state}\n" in body and body,
+                                  timeout, f"the progress comment of #{number} to say {state}"))
+        except AssertionError:
+            print(self.worker_logs())
+            print("scripted model failures:", self.model.failures)
+            for comment in self.emulator.issue(OWNER, REPO, number).comments:
+                print(f"--- comment by {comment.user}:\n{comment.body}")
+            raise
+
+
+@contextmanager
+def _serve_web(settings: Settings) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, 10, "the web app to start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _worker_env(settings: Settings, model_url: str) -> dict[str, str]:
+    root = Path(__file__).resolve().parents[2]
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("GITHUB_", "OPENAI_", "KILN_", "REDIS_"))}
+    env.update({
+        "PYTHONPATH": str(root),
+        "GITHUB_APP_ID": str(settings.github_app_id),
+        "GITHUB_PRIVATE_KEY": settings.private_key_pem,
+        "GITHUB_WEBHOOK_SECRET": settings.github_webhook_secret.get_secret_value(),
+        "GITHUB_API_URL": settings.github_api_url,
+        "GITHUB_APP_SLUG": settings.github_app_slug,
+        "REDIS_URL": settings.redis_url,
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_BASE_URL": model_url,
+        "MODEL_MAX_RETRIES": "0",
+        "PROGRESS_EDIT_INTERVAL_SECONDS": str(settings.progress_edit_interval_seconds),
+        "PUBLIC_URL": settings.public_url or "",
+    })
+    return env
+
+
+@pytest.fixture
+def start_kiln(github_world: GitHubWorld, make_settings: Callable[..., Settings],
+               redis_conn: redis.Redis, docker_client: Any,
+               tmp_path: Path) -> Iterator[Callable[..., KilnStack]]:
+    """Start Kiln against a script of model turns: `start_kiln(turns, workers=1)`."""
+    with ExitStack() as stack:
+        stacks: list[KilnStack] = []
+
+        def start(turns: list[Any], workers: int = 1, **overrides: Any) -> KilnStack:
+            settings = github_world.settings(make_settings, public_url="http://kiln.test",
+                                             progress_edit_interval_seconds=0.5, **overrides)
+            model = ScriptedModel(turns)
+            model_url = stack.enter_context(model.serve())
+            web_url = stack.enter_context(_serve_web(settings))
+            github_world.emulator.set_webhook_url(f"{web_url}/api/github/webhooks")
+            kiln = KilnStack(github_world, model, settings, redis_conn,
+                             _worker_env(settings, model_url), tmp_path, docker_client, [])
+            stacks.append(kiln)
+            for _ in range(workers):
+                kiln.start_worker()
+            return kiln
+
+        yield start
+        for kiln in stacks:
+            _stop_workers(kiln.workers)
+            _remove_job_sandboxes(kiln.redis, docker_client)
+
+
+def _remove_job_sandboxes(client: redis.Redis, docker_client: Any) -> None:
+    """Remove what a killed work-horse left behind, by the job label Kiln gives sandboxes."""
+    for key in client.scan_iter("rq:job:*"):
+        job_id = key.decode().removeprefix("rq:job:")
+        if ":" not in job_id:
+            remove_by_label(docker_client, JOB_LABEL, job_id)
+
+
+def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    # A second SIGTERM makes RQ stop at once, killing a work-horse still on a job.
+    for _ in range(2):
+        for proc in workers:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        time.sleep(1)
+    for proc in workers:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

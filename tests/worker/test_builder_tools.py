@@ -1,0 +1,89 @@
+"""The builder's tools against a real sandbox: edits, errors, commands, synced trees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from worker.builder import Budget, Plan, Step, StopReason
+from worker.builder.budget import Meter
+from worker.builder.steplog import StepLog
+from worker.builder.suite import Suite
+from worker.builder.toolbox import STREAM_LIMIT_CHARS, Toolbox
+from worker.builder.workspace import Workspace
+
+pytestmark = pytest.mark.docker
+START = {"app.py": b"x = 1\ny = 1\nz = 2\n", "logo.png": b"\x89PNG\xff\xfe"}
+
+
+@pytest.fixture
+def toolbox(open_sandbox: Callable[[str], Any]) -> Iterator[Toolbox]:
+    plan = Plan(goal="g", language="python", files=[], install_command=None,
+                test_command="python3 -m pytest -q", steps=["s"])
+    meter = Meter(Budget(1000, 10, 2, 300.0), clock=lambda: 0.0)
+    log = StepLog(lambda _step: None, meter)
+    with open_sandbox("python") as box:
+        workspace = Workspace(box, START)
+        yield Toolbox(workspace, Suite(workspace, plan, meter, log), meter, log)
+
+
+def call(toolbox: Toolbox, name: str, **arguments: Any) -> str:
+    import json
+    return toolbox.call(name, json.dumps(arguments)).content
+
+
+def test_edit_file_needs_exactly_one_occurrence(toolbox: Toolbox) -> None:
+    assert call(toolbox, "edit_file", path="app.py", old="w = 0", new="") == (
+        "Error: edit_file failed: the snippet was not found in app.py; it must occur exactly "
+        "once (copy it exactly, with enough surrounding lines to be unique)")
+    assert "the snippet occurs 2 times in app.py" in call(
+        toolbox, "edit_file", path="app.py", old="= 1", new="= 3")
+    assert call(toolbox, "edit_file", path="app.py", old="z = 2", new="z = 3") == \
+        "edited app.py at line 3"
+    assert call(toolbox, "run_command", command="cat app.py").endswith("x = 1\ny = 1\nz = 3")
+    assert "does not exist" in call(toolbox, "edit_file", path="nope.py", old="a", new="b")
+
+
+def test_bad_calls_come_back_as_errors(toolbox: Toolbox) -> None:
+    assert call(toolbox, "read_file", path="logo.png") == \
+        "Error: read_file failed: logo.png is a binary file (6 bytes)"
+    assert "points outside the workspace" in call(toolbox, "write_file", path="../x", content="")
+    assert "Field required" in call(toolbox, "write_file", path="a.py")
+    assert "Extra inputs are not permitted" in call(toolbox, "read_file", path="a", mode="r")
+    assert "does not exist" in call(toolbox, "delete_file", path="gone.py")
+    assert toolbox.call("run_tests", "[1, 2]").content.startswith("Error: invalid arguments")
+
+
+def test_run_command_cuts_output_and_picks_up_changed_files(toolbox: Toolbox) -> None:
+    command = "seq 1 100000; echo made > new.txt; rm app.py; echo oops >&2; exit 3"
+    text = call(toolbox, "run_command", command=command)
+    assert text.startswith("Exit code 3,")
+    assert "characters cut ...]" in text and "\n100000\n" in text and "\n1\n2\n" in text
+    assert len(text) < 2 * STREAM_LIMIT_CHARS + 500
+    assert "--- stderr ---\noops" in text
+    assert "Files changed by the command: app.py, new.txt" in text
+    assert toolbox.workspace.files == {"logo.png": START["logo.png"], "new.txt": b"made\n"}
+    assert "Files changed" not in call(toolbox, "run_command", command="cat new.txt")
+
+
+def test_list_and_read_see_the_tree(toolbox: Toolbox) -> None:
+    call(toolbox, "write_file", path="pkg/mod.py", content="print('hi')\n")
+    assert call(toolbox, "list_files") == "app.py (18 B)\nlogo.png (6 B)\npkg/mod.py (12 B)"
+    assert call(toolbox, "list_files", directory="pkg") == "pkg/mod.py (12 B)"
+    assert call(toolbox, "read_file", path="./pkg/mod.py") == "print('hi')\n"
+    assert "pkg is a directory" in call(toolbox, "write_file", path="pkg", content="")
+    assert "app.py is a file, so app.py/x.py cannot be created under it" in call(
+        toolbox, "write_file", path="app.py/x.py", content="")
+
+
+def test_run_tests_counts_against_the_budget(toolbox: Toolbox) -> None:
+    seen: list[Step] = []
+    toolbox.log.on_step = seen.append
+    assert "no tests ran" in call(toolbox, "run_tests")
+    call(toolbox, "write_file", path="test_a.py", content="def test_a():\n    assert True\n")
+    assert call(toolbox, "finish", summary="done") == "finished"
+    assert [step.message for step in seen][-1] == "iteration 0: tests 1 passed"
+    result = toolbox.call("run_tests", "{}")
+    assert result.stop is StopReason.TEST_RUNS and toolbox.meter.test_runs == 2

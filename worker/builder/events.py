@@ -1,0 +1,41 @@
+"""What a build reports as it goes (steps) and why it stopped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class StepKind(StrEnum):
+    """The kind of event a step records."""
+
+    PLAN = "plan"
+    MODEL = "model"
+    TOOL = "tool"
+    TEST = "test"
+    INSTALL = "install"
+    STOP = "stop"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the build's log: a short human message, and optional detail."""
+
+    kind: StepKind
+    message: str
+    iteration: int
+    elapsed: float
+    detail: str = ""
+
+
+class StopReason(StrEnum):
+    """Why a build ended; the values read well in a progress comment."""
+
+    PASSED = "tests passed"
+    TOKENS = "token budget spent"
+    MODEL_CALLS = "model call budget spent"
+    TEST_RUNS = "test run budget spent"
+    WALL_CLOCK = "time budget spent"
+    GAVE_UP = "the model gave up"
+    NO_PLAN = "no valid plan"
+    MODEL_ERROR = "the model could not be reached"

@@ -1,0 +1,103 @@
+"""``run_build``: plan, then build and test in one sandbox, and return the result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+import openai
+
+from worker.builder.agent import Agent
+from worker.builder.budget import Meter
+from worker.builder.chat import Chat
+from worker.builder.events import Step, StepKind, StopReason
+from worker.builder.plan import Plan
+from worker.builder.planner import Planner, overrides
+from worker.builder.prompts import Prompt, render
+from worker.builder.request import BuildRequest
+from worker.builder.result import BuildResult
+from worker.builder.steplog import StepLog
+from worker.builder.stopping import Stopped
+from worker.builder.suite import Suite
+from worker.builder.testfiles import is_test_path
+from worker.builder.toolbox import Toolbox
+from worker.builder.transcript import Transcript
+from worker.builder.treemap import tree_map
+from worker.builder.workspace import Box, Workspace
+
+OpenSandbox = Callable[[str], AbstractContextManager[Box]]
+
+
+def _ignore(_step: Step) -> None:
+    """The default ``on_step``: nobody is listening."""
+
+
+class _Run:
+    """The collaborators one build shares: meter, step log, model chat and conversation."""
+
+    def __init__(self, request: BuildRequest, llm: openai.OpenAI,
+                 on_step: Callable[[Step], None], clock: Callable[[], float]) -> None:
+        self.request = request
+        self.meter = Meter(request.budget, clock)
+        self.log = StepLog(on_step, self.meter)
+        self.chat = Chat(llm, request.model, self.meter)
+        self.transcript = Transcript(render(Prompt.SYSTEM))
+        self.transcript.user(task_prompt(request))
+
+
+def run_build(request: BuildRequest, *, llm: openai.OpenAI, open_sandbox: OpenSandbox,
+              on_step: Callable[[Step], None] = _ignore,
+              clock: Callable[[], float] = time.monotonic) -> BuildResult:
+    """Build what the request asks for. Never raises for model, tool or test failures:
+    those end in ``passed=False`` with the stop reason."""
+    run = _Run(request, llm, on_step, clock)
+    try:
+        plan = Planner(run.chat, run.transcript, run.meter, run.log).plan(
+            request, request.plan_attempts)
+    except Stopped as stop:
+        return _finish_early(run, stop)
+    with open_sandbox(plan.language) as box:
+        workspace = Workspace(box, request.files)
+        suite = Suite(workspace, plan, run.meter, run.log)
+        agent = Agent(run.chat, run.transcript, Toolbox(workspace, suite, run.meter, run.log),
+                      run.meter, run.log)
+        try:
+            reason, detail = agent.run(), ""
+        except Stopped as stop:
+            reason, detail = stop.reason, stop.detail
+    return _result(run, plan, workspace, suite, agent, reason, detail)
+
+
+def task_prompt(request: BuildRequest) -> str:
+    fixed = [(name, value) for name, value in overrides(request) if value is not None]
+    return render(Prompt.TASK, title=request.title, body=request.body,
+                  instructions=request.instructions.strip(), feedback=request.feedback,
+                  tree=tree_map(request.files), fixed=fixed)
+
+
+def _finish_early(run: _Run, stop: Stopped) -> BuildResult:
+    run.log.emit(StepKind.STOP, f"stopped: {stop.reason}", stop.detail)
+    usage = run.meter.usage
+    return BuildResult(
+        passed=False, stop_reason=stop.reason, plan=None, files=dict(run.request.files),
+        changes={}, tests=None, existing_tests_changed=[], iterations=0, usage=usage,
+        cost_usd=run.request.prices.cost(usage), steps=run.log.steps, summary="", replies={})
+
+
+def _result(run: _Run, plan: Plan, workspace: Workspace, suite: Suite, agent: Agent,
+            reason: StopReason, detail: str) -> BuildResult:
+    passed, tests = reason is StopReason.PASSED, suite.latest
+    tested = f" ({tests.summary})" if tests else ""
+    run.log.emit(StepKind.STOP, f"{'done' if passed else 'stopped'}: {reason}{tested}", detail)
+    changes = workspace.changes(run.request.files)
+    existing_tests = [path for path in changes if path in run.request.files and is_test_path(path)]
+    replies = agent.finish.replies if agent.finish else []
+    return BuildResult(
+        passed=passed, stop_reason=reason, plan=plan, files=dict(workspace.files),
+        changes=changes, tests=tests, existing_tests_changed=sorted(existing_tests),
+        iterations=run.log.iteration, usage=run.meter.usage,
+        cost_usd=run.request.prices.cost(run.meter.usage), steps=run.log.steps,
+        summary=agent.finish.summary if agent.finish else "",
+        replies={reply.comment_id: reply.reply for reply in replies},
+        best_tests=suite.best, stats=agent.stats)

@@ -1,0 +1,23 @@
+"""The build's step log: every event kept in order and passed to the caller's callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from worker.builder.budget import Meter
+from worker.builder.events import Step, StepKind
+
+
+class StepLog:
+    """Stamps each event with the current iteration and the elapsed time, then reports it."""
+
+    def __init__(self, on_step: Callable[[Step], None], meter: Meter) -> None:
+        self.on_step = on_step
+        self.meter = meter
+        self.iteration = 0
+        self.steps: list[Step] = []
+
+    def emit(self, kind: StepKind, message: str, detail: str = "") -> None:
+        step = Step(kind, message, self.iteration, round(self.meter.elapsed(), 3), detail)
+        self.steps.append(step)
+        self.on_step(step)

@@ -1,0 +1,79 @@
+"""Running the tests the way Kiln judges them: install when the manifests change, then test."""
+
+from __future__ import annotations
+
+import posixpath
+
+from worker.builder.budget import Meter
+from worker.builder.events import StepKind
+from worker.builder.excerpt import cut_middle
+from worker.builder.outcome import EXCERPT_CHARS, TestOutcome, judge
+from worker.builder.plan import Plan
+from worker.builder.steplog import StepLog
+from worker.builder.workspace import Workspace
+
+MANIFEST_NAMES = frozenset({
+    "requirements.txt", "requirements-dev.txt", "requirements-test.txt", "pyproject.toml",
+    "setup.py", "setup.cfg", "Pipfile", "Pipfile.lock", "poetry.lock",
+    "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
+})
+
+
+class Suite:
+    """Runs install and tests in the sandbox; remembers the latest and the best outcome."""
+
+    def __init__(self, workspace: Workspace, plan: Plan, meter: Meter, log: StepLog) -> None:
+        self.workspace = workspace
+        self.plan = plan
+        self.meter = meter
+        self.log = log
+        self.latest: TestOutcome | None = None
+        self.best: TestOutcome | None = None
+        self._latest_version = -1
+        self._installed: dict[str, bytes] | None = None
+
+    def passes_now(self) -> bool:
+        """True when the latest run passed and nothing changed since."""
+        return bool(self.latest and self.latest.passed
+                    and self._latest_version == self.workspace.version)
+
+    def run(self) -> TestOutcome:
+        """Install if needed, run the test command, pick up files it wrote; counts one test run."""
+        self.meter.test_runs += 1
+        outcome = self._install() or self._test()
+        self.workspace.sync()
+        self.latest, self._latest_version = outcome, self.workspace.version
+        if self.best is None or outcome.rank >= self.best.rank:
+            self.best = outcome
+        self.log.emit(StepKind.TEST, f"iteration {self.log.iteration}: tests {outcome.summary}",
+                      outcome.excerpt if not outcome.passed else "")
+        return outcome
+
+    def _test(self) -> TestOutcome:
+        result = self.workspace.exec(self.plan.test_command)
+        return judge(self.plan.test_command, result.exit_code,
+                     "\n".join(part for part in (result.stdout, result.stderr) if part),
+                     result.timed_out)
+
+    def _install(self) -> TestOutcome | None:
+        """None when installed (or nothing to install); else the failure as an outcome."""
+        command = self.plan.install_command
+        manifests = self._manifests()
+        if command is None or manifests == self._installed:
+            return None
+        result = self.workspace.install(command, manifests)
+        if not result.ok:
+            output = cut_middle(f"{result.stdout}\n{result.stderr}".strip(), EXCERPT_CHARS, 0.3)
+            self.log.emit(StepKind.INSTALL, f"install failed: exit code {result.exit_code}", output)
+            return TestOutcome(command, False, result.exit_code, 0,
+                               f"install failed, tests not run (exit code {result.exit_code})",
+                               output)
+        self._installed = manifests
+        cached = " (cached)" if result.cached else ""
+        self.log.emit(StepKind.INSTALL, f"installed dependencies{cached}")
+        return None
+
+    def _manifests(self) -> dict[str, bytes]:
+        """Top-level dependency manifests: what the install step's cache is keyed on."""
+        return {path: data for path, data in self.workspace.files.items()
+                if "/" not in path and posixpath.basename(path) in MANIFEST_NAMES}

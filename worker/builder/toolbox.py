@@ -1,0 +1,135 @@
+"""Carrying out the model's tool calls; every mistake becomes a tool result, never an exception."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from worker.builder import tools
+from worker.builder.budget import Meter
+from worker.builder.errors import brief_errors
+from worker.builder.events import StepKind, StopReason
+from worker.builder.excerpt import cut_middle
+from worker.builder.paths import clean_path
+from worker.builder.prompts import Prompt, render
+from worker.builder.steplog import StepLog
+from worker.builder.suite import Suite
+from worker.builder.treemap import human_size
+from worker.builder.workspace import Workspace
+
+READ_LIMIT_CHARS = 40_000
+STREAM_LIMIT_CHARS = 6_000
+LIST_LIMIT = 1_000
+TOOL_FAILURES = (ValueError, FileNotFoundError)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What goes back to the model; ``stop`` ends the run, ``finish`` is an accepted finish call."""
+
+    content: str
+    topic: str | None = None
+    stop: StopReason | None = None
+    finish: tools.Finish | None = None
+
+
+class Toolbox:
+    """Dispatches calls by name to the workspace, the sandbox and the test suite."""
+
+    def __init__(self, workspace: Workspace, suite: Suite, meter: Meter, log: StepLog) -> None:
+        self.workspace = workspace
+        self.suite = suite
+        self.meter = meter
+        self.log = log
+
+    def call(self, name: str, arguments: str) -> ToolResult:
+        model = tools.TOOL_ARGS.get(name)
+        if model is None:
+            known = ", ".join(tools.TOOL_ARGS)
+            return self._refuse(name, f"unknown tool {name!r}; use one of {known}")
+        try:
+            args = model.model_validate_json(arguments or "{}")
+        except ValidationError as exc:
+            return self._refuse(name, f"invalid arguments for {name}: {brief_errors(exc)}")
+        try:
+            return getattr(self, f"_{name}")(args)
+        except TOOL_FAILURES as exc:
+            return self._refuse(name, f"{name} failed: {exc}")
+
+    def _refuse(self, name: str, message: str) -> ToolResult:
+        self.log.emit(StepKind.TOOL, f"{name}: error", message)
+        return ToolResult(f"Error: {message}")
+
+    def _list_files(self, args: tools.ListFiles) -> ToolResult:
+        prefix = args.directory.strip("/") + "/" if args.directory.strip("/") else ""
+        paths = sorted(p for p in self.workspace.files if p.startswith(prefix))
+        lines = [f"{p} ({human_size(len(self.workspace.files[p]))})" for p in paths[:LIST_LIMIT]]
+        if len(paths) > LIST_LIMIT:
+            lines.append(f"... and {len(paths) - LIST_LIMIT} more")
+        self.log.emit(StepKind.TOOL, f"listed {prefix or 'all'} files")
+        return ToolResult("\n".join(lines) or f"no files under {prefix or 'the workspace'}", "tree")
+
+    def _read_file(self, args: tools.ReadFile) -> ToolResult:
+        path = clean_path(args.path)
+        data = self.workspace.read(path)
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:
+            raise ValueError(f"{path} is a binary file ({len(data)} bytes)") from None
+        self.log.emit(StepKind.TOOL, f"read {path}")
+        return ToolResult(cut_middle(text, READ_LIMIT_CHARS), _file_topic(path))
+
+    def _write_file(self, args: tools.WriteFile) -> ToolResult:
+        path = self.workspace.write(args.path, args.content.encode())
+        self.log.emit(StepKind.TOOL, f"wrote {path}")
+        return ToolResult(f"wrote {path} ({len(args.content)} characters)", _file_topic(path))
+
+    def _edit_file(self, args: tools.EditFile) -> ToolResult:
+        text = self.workspace.read(args.path).decode(errors="replace")
+        count = text.count(args.old)
+        if count != 1:
+            where = "was not found" if count == 0 else f"occurs {count} times"
+            raise ValueError(f"the snippet {where} in {args.path}; it must occur exactly once "
+                             "(copy it exactly, with enough surrounding lines to be unique)")
+        line = text[:text.index(args.old)].count("\n") + 1
+        path = self.workspace.write(args.path, text.replace(args.old, args.new, 1).encode())
+        self.log.emit(StepKind.TOOL, f"edited {path}")
+        return ToolResult(f"edited {path} at line {line}", _file_topic(path))
+
+    def _delete_file(self, args: tools.DeleteFile) -> ToolResult:
+        path = self.workspace.delete(args.path)
+        self.log.emit(StepKind.TOOL, f"deleted {path}")
+        return ToolResult(f"deleted {path}", _file_topic(path))
+
+    def _run_command(self, args: tools.RunCommand) -> ToolResult:
+        if (reason := self.meter.clock_spent()) is not None:
+            return ToolResult("Error: no time left to run a command", stop=reason)
+        timeout = min(float(args.timeout), self.meter.remaining_seconds())
+        result = self.workspace.exec(args.command, timeout=timeout)
+        changed = self.workspace.sync()
+        self.log.emit(StepKind.TOOL, f"ran {args.command}: exit code {result.exit_code}")
+        content = render(Prompt.COMMAND_RESULT, result=result, changed=changed,
+                         stdout=cut_middle(result.stdout, STREAM_LIMIT_CHARS),
+                         stderr=cut_middle(result.stderr, STREAM_LIMIT_CHARS))
+        return ToolResult(content, f"command:{args.command}")
+
+    def _run_tests(self, _args: tools.RunTests) -> ToolResult:
+        if (reason := self.meter.tests_spent()) is not None:
+            return ToolResult(f"Error: {reason}", stop=reason)
+        outcome = self.suite.run()
+        return ToolResult(render(Prompt.TESTS_RESULT, outcome=outcome, rejected=False), "tests")
+
+    def _finish(self, args: tools.Finish) -> ToolResult:
+        if self.suite.passes_now():
+            return ToolResult("finished", stop=StopReason.PASSED, finish=args)
+        if (reason := self.meter.tests_spent()) is not None:
+            return ToolResult(f"Error: {reason}", stop=reason)
+        outcome = self.suite.run()
+        if outcome.passed:
+            return ToolResult("finished", stop=StopReason.PASSED, finish=args)
+        return ToolResult(render(Prompt.TESTS_RESULT, outcome=outcome, rejected=True), "tests")
+
+
+def _file_topic(path: str) -> str:
+    return f"file:{path}"

@@ -1,0 +1,65 @@
+"""`KilnWorker`: the RQ worker class that loads the settings once, reaps orphaned sandboxes,
+and reports every failed job on its issue."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import docker
+from rq import Worker
+from rq.job import Job
+
+from kiln.settings import load_settings
+from sandbox import reap_orphans
+from worker.failure import FailureReporter
+from worker.llm import make_llm
+from worker.runtime import Runtime, install
+from worker.warmup import warm_up
+
+log = logging.getLogger(__name__)
+
+# A job's execution counts as abandoned once its heartbeat is this old. RQ's own margin is
+# 60 s on top of a 30 s heartbeat; ours reports a dead worker's job well within a minute,
+# and a heartbeat late by this much means the worker is gone, not slow.
+HEARTBEAT_SECONDS = 5
+HEARTBEAT_GRACE_SECONDS = 15
+# Older sandboxes than the longest job (plus this) can belong to no live job.
+ORPHAN_MARGIN_SECONDS = 300
+
+
+class KilnWorker(Worker):
+    """Use as `rq worker --worker-class worker.runner.KilnWorker`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = load_settings()
+        kwargs["job_monitoring_interval"] = min(
+            kwargs.get("job_monitoring_interval") or HEARTBEAT_SECONDS, HEARTBEAT_SECONDS)
+        super().__init__(*args, **kwargs)
+        self.runtime = Runtime.create(settings, self.connection, make_llm)
+        install(self.runtime)
+        reporter = FailureReporter(self.runtime)
+        self.push_exc_handler(reporter)
+        self._work_horse_killed_handler = reporter.horse_killed
+        self._reap_orphans()
+        warm_up()
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        remaining = (job.timeout - working_time) if job.timeout and job.timeout > 0 else None
+        interval = self.job_monitoring_interval
+        return int(min(remaining, interval) if remaining is not None else interval) \
+            + HEARTBEAT_GRACE_SECONDS
+
+    def _reap_orphans(self) -> None:
+        older_than = self.runtime.settings.job_timeout_seconds + ORPHAN_MARGIN_SECONDS
+        try:
+            client = self.runtime.open_docker()
+        except docker.errors.DockerException as exc:
+            log.warning("no Docker engine, sandboxes not reaped: %s", exc)
+            return
+        try:
+            removed = reap_orphans(client, older_than=older_than)
+        finally:
+            client.close()
+        if removed:
+            log.info("removed %d orphaned sandboxes: %s", len(removed), ", ".join(removed))
