@@ -14,8 +14,11 @@ PACKAGES = {
     "python": (
         "python3", "python3-pip", "python3-venv", "python3-pytest", "git", "ca-certificates",
     ),
-    "node": ("nodejs", "npm", "git", "ca-certificates"),
+    "node": ("nodejs", "git", "ca-certificates"),
 }
+# debootstrap's own resolver gives up on npm's large dependency graph, so these are
+# installed afterwards with apt inside the new root file system.
+APT_PACKAGES = {"python": (), "node": ("npm",)}
 SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 IMPORT_CHANGES = ['CMD ["/bin/sh"]', f"ENV PATH={SEARCH_PATH}", "ENV LANG=C.UTF-8"]
 # Names for the sandbox user (1000) and the keep-alive user (1001), so tools that look the
@@ -69,12 +72,28 @@ def build_rootfs(language: str, rootfs: Path, mirror: str, log: Log) -> None:
             ["debootstrap", "--variant=minbase", include, SUITE, str(rootfs), mirror],
             check=True, stdout=subprocess.DEVNULL,
         )
+    _apt_install(rootfs, APT_PACKAGES[language], log)
     for name, lines in SANDBOX_USERS.items():
         path = rootfs / "etc" / name
         present = path.read_text().splitlines()
         names = {line.split(":")[0] for line in present}
         missing = [line for line in lines if line.split(":")[0] not in names]
         path.write_text("\n".join([*present, *missing]) + "\n")
+
+
+def _apt_install(rootfs: Path, packages: tuple[str, ...], log: Log) -> None:
+    missing = [p for p in packages if not (rootfs / "var/lib/dpkg/info" / f"{p}.list").exists()]
+    if not missing:
+        return
+    log(f"apt-get install {' '.join(missing)} in {rootfs}")
+    script = (
+        "mount -t proc proc /proc && apt-get update -qq && "
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
+        + " ".join(missing)
+        + "; status=$?; apt-get clean; rm -rf /var/lib/apt/lists/*; umount /proc; exit $status"
+    )
+    subprocess.run(["chroot", str(rootfs), "sh", "-c", script], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def import_rootfs(client: docker.DockerClient, rootfs: Path, image: str) -> None:
