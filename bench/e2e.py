@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -26,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import redis
-import uvicorn
 from pydantic import SecretStr
 from rq import Worker
 
 from bot.app import create_app
 from emulators.github import GitHubEmulator
 from emulators.model import ScriptedModel
+from emulators.serving import serving
 from kiln.settings import Settings
 from tests.worker.e2e_scripts import passing_build
 from worker.progress import MARKER
@@ -84,17 +83,8 @@ def _pings(url: str) -> bool:
 
 @contextmanager
 def web_app(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 10, "the web app")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(create_app(settings), lifespan=True) as url:
+        yield url
 
 
 class Kiln:
@@ -114,7 +104,7 @@ class Kiln:
         self.settings = Settings(
             github_app_id=self.app.id, github_private_key=SecretStr(self.app.private_key_pem),
             github_webhook_secret=SecretStr(self.app.webhook_secret), github_api_url=url,
-            redis_url=redis_url, _env_file=None)
+            redis_url=redis_url, _env_file=None)  # type: ignore[call-arg]
         self.redis = redis.Redis.from_url(redis_url)
         web = exits.enter_context(web_app(self.settings))
         self.emulator.set_webhook_url(f"{web}/api/github/webhooks")

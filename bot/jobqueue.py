@@ -22,15 +22,18 @@ log = logging.getLogger(__name__)
 # The delivery first, then the once-key only for a new delivery (so a redelivery never holds
 # a once-key it did not use), then the writes RQ's Queue.enqueue_job makes. Atomic, one trip.
 # KEYS: delivery claim, job hash, queue list, queue registry, optional once-key.
-# ARGV: claim expiry, job id, then the job hash's field/value pairs as RQ serialised them.
+# ARGV: claim expiry, job id, RPUSH or LPUSH, then the job hash's field/value pairs as RQ
+# serialised them.
 CLAIM_AND_ENQUEUE = """
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
 if KEYS[5] and not redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[1]) then return 1 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+redis.call('HSET', KEYS[2], unpack(ARGV, 4))
 redis.call('SADD', KEYS[4], KEYS[3])
-redis.call('RPUSH', KEYS[3], ARGV[2])
+redis.call(ARGV[3], KEYS[3], ARGV[2])
 return 2
 """
+# Commands (above all /kiln cancel) jump the queue so they never wait behind builds.
+PUSH = {JobKind.COMMAND: "LPUSH"}
 
 
 class Submission(StrEnum):
@@ -76,8 +79,9 @@ class JobQueue:
         keys = [claims[0], job.key, self._queue.key, Queue.redis_queues_keys, *claims[1:]]
         fields = [word for pair in job.to_dict().items() for word in pair]
         try:
+            push = PUSH.get(request.kind, "RPUSH")
             claimed = await self._batcher.eval(
-                CLAIM_AND_ENQUEUE, keys, [self._ttl, job.id, *fields]
+                CLAIM_AND_ENQUEUE, keys, [self._ttl, job.id, push, *fields]
             )
         except redis.ResponseError:
             # The script failed after claiming (Lua does not roll back). A lost connection is

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import copy
-import socket
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -41,6 +38,7 @@ from emulators.github.server import ApiServer
 from emulators.github.shapes import Shapes, synchronize_fields
 from emulators.github.state import GitHubState
 from emulators.github.webhooks import Outgoing, WebhookSender
+from emulators.serving import serving
 
 ROLES = ("admin", "maintain", "write", "triage", "read")
 
@@ -60,25 +58,13 @@ class GitHubEmulator:
     @contextmanager
     def serve(self, port: int = 0) -> Iterator[str]:
         """Run the API on 127.0.0.1 in a background thread; yields its base URL."""
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", port))
-        self.state.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(self.server.asgi(), log_level="warning", lifespan="off")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         self.webhooks.start()
-        thread.start()
         try:
-            while not server.started and thread.is_alive():
-                threading.Event().wait(0.01)
-            if not server.started:
-                raise RuntimeError(f"the GitHub emulator failed to start on {self.state.base_url}")
-            yield self.state.base_url
+            with serving(self.server.asgi(), port=port, grace_seconds=10) as url:
+                self.state.base_url = url
+                yield url
         finally:
-            server.should_exit = True
-            thread.join(10)
             self.webhooks.stop()
-            sock.close()
 
     @property
     def token_lifetime(self) -> float:

@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from emulators.model.answers import error_body, model_body, model_list_body
-from emulators.model.background import serving
 from emulators.model.replay import Answer, Replay
 from emulators.model.script import Turn, load_script
+from emulators.serving import serving
 
 DEFAULT_MODELS = ("gpt-4.1-mini",)
 MODELS_CREATED = 1_700_000_000

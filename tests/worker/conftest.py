@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,15 +15,14 @@ from typing import Any
 
 import pytest
 import redis
-import uvicorn
 from rq import Worker
 
 from bot.app import create_app
 from emulators.github import EmulatedApp, GitHubEmulator
 from emulators.model import ScriptedModel
+from emulators.serving import serving
 from kiln.settings import Settings
 from sandbox import remove_by_label
-from tests.conftest import free_port
 from worker.ending import JOB_LABEL
 from worker.github import GitHubClients
 from worker.lock import IssueLock
@@ -208,17 +206,8 @@ class KilnStack:
 
 @contextmanager
 def _serve_web(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 10, "the web app to start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(create_app(settings), lifespan=True) as url:
+        yield url
 
 
 def _worker_env(settings: Settings, model_url: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""An ASGI app served by uvicorn on a background thread, for tests and the command line."""
+"""An ASGI app served by uvicorn on a background thread, for the stand-ins and for tests."""
 
 from __future__ import annotations
 
@@ -27,16 +27,23 @@ def wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the emulator's HTTP server did not start")
+            raise RuntimeError("the HTTP server did not start")
         time.sleep(0.005)
 
 
 @contextmanager
-def serving(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve app until the block ends; yields its base URL, like http://127.0.0.1:PORT."""
+def serving(
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, lifespan: bool = False,
+    grace_seconds: int = 1,
+) -> Iterator[str]:
+    """Serve app until the block ends; yields its base URL, like http://127.0.0.1:PORT.
+
+    ``lifespan`` runs the app's start-up and shutdown (Kiln's web app needs them);
+    ``grace_seconds`` is how long open streams may take to finish at exit.
+    """
     sock = bind(host, port)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
-                            timeout_graceful_shutdown=1)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on" if lifespan else "off",
+                            access_log=False, timeout_graceful_shutdown=grace_seconds)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
