@@ -19,9 +19,12 @@ NO_RETRY = {"x-should-retry": "false"}
 
 @dataclass(frozen=True)
 class Answer:
+    """One HTTP answer, and how long the model "thinks" before sending it."""
+
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
 
 
 class Replay:
@@ -62,8 +65,8 @@ class Replay:
         if turn.kind is TurnKind.ERROR:
             message = f"scripted error {turn.status} (turn {number})"
             return Answer(turn.status, error_body(turn.status, message),
-                          retry_headers(turn.retry_after))
-        return Answer(200, self.completion(body, turn))
+                          retry_headers(turn.retry_after), turn.delay)
+        return Answer(200, self.completion(body, turn), delay=turn.delay)
 
     def next_turn(self) -> Turn | None:
         if self.position >= len(self.turns):

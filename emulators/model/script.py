@@ -10,6 +10,9 @@ optional ``"expect"`` (a substring the answered request's messages must contain)
     {"error": 429, "retry_after": 1}
     {"error": 500}
     {"endless": {"name": "run_tests", "arguments": {}}}
+
+Any turn may also carry ``"delay"``: seconds the model "thinks" before it answers, as real
+models take seconds per turn (``{"text": "Done.", "delay": 0.5}``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 CALL_KEYS = frozenset({"name", "arguments"})
 TURN_KEYS = frozenset({"text", "json", "tool_calls", "error", "endless"})
-EXTRA_KEYS = frozenset({"expect", "retry_after"})
+EXTRA_KEYS = frozenset({"expect", "retry_after", "delay"})
 
 
 class TurnKind(StrEnum):
@@ -67,31 +70,38 @@ class Turn:
     status: int = 200
     retry_after: float | None = None
     expect: str | None = None
+    delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.delay < 0:
+            raise ValueError(f"a turn's delay cannot be negative, got {self.delay}")
 
     @classmethod
-    def text(cls, content: str, expect: str | None = None) -> Turn:
-        return cls(TurnKind.TEXT, content=content, expect=expect)
+    def text(cls, content: str, expect: str | None = None, delay: float = 0.0) -> Turn:
+        return cls(TurnKind.TEXT, content=content, expect=expect, delay=delay)
 
     @classmethod
-    def json(cls, data: Any, expect: str | None = None) -> Turn:
-        return cls(TurnKind.JSON, data=data, expect=expect)
+    def json(cls, data: Any, expect: str | None = None, delay: float = 0.0) -> Turn:
+        return cls(TurnKind.JSON, data=data, expect=expect, delay=delay)
 
     @classmethod
-    def tool_calls(cls, calls: list[ToolCall], expect: str | None = None) -> Turn:
+    def tool_calls(cls, calls: list[ToolCall], expect: str | None = None,
+                   delay: float = 0.0) -> Turn:
         if not calls:
             raise ValueError("a tool_calls turn needs at least one call")
-        return cls(TurnKind.TOOL_CALLS, calls=tuple(calls), expect=expect)
+        return cls(TurnKind.TOOL_CALLS, calls=tuple(calls), expect=expect, delay=delay)
 
     @classmethod
     def error(cls, status: int, retry_after: float | None = None,
-              expect: str | None = None) -> Turn:
+              expect: str | None = None, delay: float = 0.0) -> Turn:
         if status < 400:
             raise ValueError(f"an error turn needs an error status, got {status}")
-        return cls(TurnKind.ERROR, status=status, retry_after=retry_after, expect=expect)
+        return cls(TurnKind.ERROR, status=status, retry_after=retry_after, expect=expect,
+                   delay=delay)
 
     @classmethod
-    def endless(cls, call: ToolCall, expect: str | None = None) -> Turn:
-        return cls(TurnKind.ENDLESS, calls=(call,), expect=expect)
+    def endless(cls, call: ToolCall, expect: str | None = None, delay: float = 0.0) -> Turn:
+        return cls(TurnKind.ENDLESS, calls=(call,), expect=expect, delay=delay)
 
     def answer_text(self) -> str | None:
         """The assistant message content this turn answers with (None for tool calls)."""
@@ -112,6 +122,8 @@ class Turn:
             entry["retry_after"] = self.retry_after
         if self.expect is not None:
             entry["expect"] = self.expect
+        if self.delay:
+            entry["delay"] = self.delay
         return entry
 
     @classmethod
@@ -121,16 +133,18 @@ class Turn:
         if len(kinds) != 1 or unknown:
             raise ValueError(f"a turn needs one of {sorted(TURN_KEYS)}, got {sorted(entry)}")
         kind = TurnKind(kinds.pop())
-        value, expect = entry[kind.value], entry.get("expect")
+        value, expect, delay = entry[kind.value], entry.get("expect"), float(entry.get("delay", 0))
         if kind is TurnKind.ERROR:
-            return cls.error(int(value), entry.get("retry_after"), expect)
+            return cls.error(int(value), entry.get("retry_after"), expect, delay)
         if "retry_after" in entry:
             raise ValueError("'retry_after' belongs to error turns only")
         if kind is TurnKind.TOOL_CALLS:
-            return cls.tool_calls([ToolCall.from_dict(call) for call in value], expect)
+            return cls.tool_calls([ToolCall.from_dict(call) for call in value], expect, delay)
         if kind is TurnKind.ENDLESS:
-            return cls.endless(ToolCall.from_dict(value), expect)
-        return cls.text(value, expect) if kind is TurnKind.TEXT else cls.json(value, expect)
+            return cls.endless(ToolCall.from_dict(value), expect, delay)
+        if kind is TurnKind.TEXT:
+            return cls.text(value, expect, delay)
+        return cls.json(value, expect, delay)
 
 
 def load_script(path: str | Path) -> list[Turn]:

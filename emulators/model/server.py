@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -76,7 +77,10 @@ class ScriptedModel:
         if not has_bearer(request):
             return respond(self.replay.fail(401, "missing bearer token in Authorization header"))
         self.note_model(body)
-        return respond(self.replay.answer(body))
+        answer = self.replay.answer(body)
+        # Sleeping here, not in Replay, keeps the event loop free for other requests.
+        await asyncio.sleep(answer.delay)
+        return respond(answer)
 
     def note_model(self, body: Any) -> None:
         name = body.get("model") if isinstance(body, dict) else None
