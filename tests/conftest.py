@@ -9,7 +9,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 import redis
@@ -20,6 +20,9 @@ from kiln.settings import Settings
 
 ON_CI = os.environ.get("CI") == "true"
 FIXTURES = Path(__file__).parent / "fixtures"
+ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots the browser tests leave
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def free_port() -> int:
@@ -113,3 +116,20 @@ def docker_client() -> Iterator[object]:
         missing(f"a Docker engine ({exc})")
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (browsers cannot be downloaded here)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        missing("Debian's chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright Python package")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

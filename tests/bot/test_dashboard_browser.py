@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,33 +12,14 @@ from bot.app import create_app
 from kiln.settings import Settings
 from kiln.states import BuildState
 from tests.bot.live_server import serve
-from tests.conftest import missing
+from tests.conftest import ARTIFACTS
 from worker.history import BuildHistory
 
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 LIVE_LINES = [("write_file greet.py", 1), ("pytest -q: 1 failed (NameError)", 1),
               ("edit_file greet.py", 2), ("pytest -q: 2 passed", 2),
               ("opening the pull request", None)]
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's chromium driven by Playwright (browsers cannot be downloaded here)."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        missing("Debian's chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the playwright Python package")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def run_build(history: BuildHistory, build_id: str, viewing: threading.Event,
@@ -69,7 +47,6 @@ def test_build_page_shows_log_lines_as_they_arrive(browser: Any, settings: Setti
     builder = threading.Thread(target=run_build,
                                args=(history, build_id, viewing, photographed))
     builder.start()
-    ARTIFACTS.mkdir(exist_ok=True)
     try:
         with serve(create_app(settings)) as base_url:
             page = browser.new_page(viewport={"width": 1100, "height": 900})

@@ -62,6 +62,9 @@ def test_a_delayed_turn_leaves_the_server_free_for_other_requests() -> None:
         slow = threading.Thread(target=client.chat.completions.create,
                                 kwargs={"model": "gpt-4.1-mini", "messages": HELLO})
         slow.start()
+        deadline = time.monotonic() + 10
+        while not model.requests and time.monotonic() < deadline:
+            time.sleep(0.01)  # the chat request has arrived and the model is "thinking"
         names = [listed.id for listed in client.models.list()]
         still_thinking = slow.is_alive()
         slow.join(30)

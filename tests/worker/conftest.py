@@ -140,6 +140,7 @@ class KilnStack:
     workdir: Path
     docker: Any
     workers: list[subprocess.Popen[bytes]]
+    web_url: str  # where the web app (webhooks, dashboard) answers
 
     @property
     def emulator(self) -> GitHubEmulator:
@@ -247,7 +248,8 @@ def start_kiln(github_world: GitHubWorld, make_settings: Callable[..., Settings]
             web_url = stack.enter_context(_serve_web(settings))
             github_world.emulator.set_webhook_url(f"{web_url}/api/github/webhooks")
             kiln = KilnStack(github_world, model, settings, redis_conn,
-                             _worker_env(settings, model_url), tmp_path, docker_client, [])
+                             _worker_env(settings, model_url), tmp_path, docker_client, [],
+                             web_url)
             stacks.append(kiln)
             for _ in range(workers):
                 kiln.start_worker()

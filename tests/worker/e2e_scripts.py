@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from emulators.model import ToolCall, Turn
@@ -34,6 +35,11 @@ def passing_build() -> list[Turn]:
     """Plan, write the code and its test, finish: the tests pass at the first run."""
     return [plan(), Turn.tool_calls([write("calc.py", CALC), write("test_calc.py", CALC_TEST)]),
             Turn.tool_calls([finish()])]
+
+
+def paced(turns: list[Turn], seconds: float) -> list[Turn]:
+    """The same turns, each answered after `seconds` of "thinking", as a real model would."""
+    return [replace(turn, delay=seconds) for turn in turns]
 
 
 def never_finishing_build(command: str = "sleep 2") -> list[Turn]:
