@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from emulators.model import ScriptedModel, ToolCall, Turn, dump_script, load_script
 
@@ -20,7 +21,7 @@ SCRIPT = [
     Turn.text("Fixed it.", expect="FAILED", delay=1.5),
     Turn.endless(ToolCall("run_tests", {}), expect="tool", delay=2),
 ]
-HELLO = [{"role": "user", "content": "Hi"}]
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 
 
 def test_script_file_round_trip(tmp_path: Path) -> None:

@@ -13,18 +13,28 @@ from tests.worker.conftest import MAINTAINER, OWNER, REPO, KilnStack, wait_until
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 THINKING_SECONDS = 2.0  # per model turn: the build lasts long enough to be watched
-# Set on the page's window at first load; a reload would lose it, so lines seen while it is
-# still set arrived through the live stream.
-FIRST_LOAD = "window.kilnFirstLoad"
+BUILD_LINK = "table.builds tbody a"
+# The flag is set at first load and a reload would clear it, so lines seen while it is still
+# there came through the live stream; one of them must be from the model's first iteration.
+MARK_FIRST_LOAD = "() => { window.kilnFirstLoad = true; }"
+LIVE_LINES_ARRIVED = """count => window.kilnFirstLoad === true
+    && document.querySelectorAll('#log li').length > count
+    && document.querySelector("#log section[data-iteration='1'] li") !== null"""
 
 
-def _open_build_page(page: Any, kiln: KilnStack) -> None:
-    """Open the build list, wait for the build's row to appear, and follow its link."""
+def _listed_builds(page: Any) -> int:
+    page.reload()
+    return int(page.locator(BUILD_LINK).count())
+
+
+def _open_build_page(page: Any, kiln: KilnStack) -> str:
+    """Open the build list, wait for the build's row, follow its link; the row's text."""
     page.goto(f"{kiln.web_url}/builds/")
-    link = page.locator("table.builds a").first
-    wait_until(lambda: page.reload() and link.count(), 60, "the build in the build list")
-    link.click()
+    wait_until(lambda: _listed_builds(page), 60, "the build in the build list")
+    row = page.inner_text("table.builds tbody tr")
+    page.locator(BUILD_LINK).first.click()
     page.wait_for_selector("#build")
+    return str(row)
 
 
 def test_the_dashboard_shows_a_running_build_and_its_outcome(
@@ -34,20 +44,20 @@ def test_the_dashboard_shows_a_running_build_and_its_outcome(
                                       "calc.sub(a, b) should return a - b.", MAINTAINER)
     kiln.emulator.label_issue(OWNER, REPO, number, "build me", MAINTAINER)
     page = browser.new_page(viewport={"width": 1100, "height": 900})
-    _open_build_page(page, kiln)
+    row = _open_build_page(page, kiln)
     assert page.get_attribute("#build", "data-live") == "yes", "the build ended before we looked"
     first_lines = page.locator("#log li").all_inner_texts()
-    page.evaluate(f"{FIRST_LOAD} = true")
-    page.wait_for_function(
-        f"{FIRST_LOAD} && document.querySelectorAll('#log li').length > {len(first_lines)}",
-        timeout=60_000)
+    page.evaluate(MARK_FIRST_LOAD)
+    page.wait_for_function(LIVE_LINES_ARRIVED, arg=len(first_lines), timeout=60_000)
     live_lines = page.locator("#log li").all_inner_texts()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-real-build-live.png"), full_page=True)
     page.wait_for_selector("#build[data-live='no'] .state-done", timeout=90_000)
     page.screenshot(path=str(ARTIFACTS / "dashboard-real-build.png"), full_page=True)
     final_text = page.inner_text("#build")
     page.close()
     (pull,) = kiln.emulator.pulls(OWNER, REPO)
+    assert f"{OWNER}/{REPO}" in row and "Add subtraction" in row and "done" not in row
     assert live_lines[:len(first_lines)] == first_lines and len(live_lines) > len(first_lines)
     assert f"/{OWNER}/{REPO}/pull/{pull.number}" in final_text and "2 passed" in final_text
-    assert "Iteration 1" in final_text and "add sub() to calc" in final_text
+    assert "iteration 1: model called write_file" in final_text and "build done" in final_text
     kiln.model.assert_done()
