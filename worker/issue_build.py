@@ -42,7 +42,8 @@ class StepReporter:
         self._session = session
 
     def __call__(self, step: Step) -> None:
-        self._session.log(step.message, step.iteration)
+        # Iteration 0 is the set-up before the first model turn (plan, install).
+        self._session.log(step.message, step.iteration or None)
         if step.kind is StepKind.PLAN and step.message.startswith(ACCEPTED_PLAN_PREFIX):
             goal = step.message.removeprefix(ACCEPTED_PLAN_PREFIX)
             self._session.show(state=BuildState.BUILDING,

@@ -78,9 +78,18 @@ class JobSession:
     def show(self, *, urgent: bool = True, **changes: Any) -> None:
         """Move the progress comment (and the history record's state) on."""
         self.progress = dataclasses.replace(self.progress, **changes)
-        if "state" in changes:
-            self.runtime.history.update(self.build_id, state=self.progress.state)
+        record = {field: value for field, value in self._record_fields().items()
+                  if field in changes or (field == "iterations" and "iteration" in changes)}
+        if record:
+            self.runtime.history.update(self.build_id, **record)
         self.comment.show(self.progress, urgent=urgent)
+
+    def _record_fields(self) -> dict[str, Any]:
+        # What the dashboard shows live, from the same progress the comment shows (its plain
+        # text: the page shows the plan as it is, not as Markdown).
+        plan = "\n".join(self.progress.plan).replace("**", "")
+        return {"state": self.progress.state, "plan": plan,
+                "iterations": self.progress.iteration}
 
     def log(self, message: str, iteration: int | None = None) -> None:
         self.runtime.history.log(self.build_id, message, iteration)

@@ -54,10 +54,12 @@ def test_the_dashboard_shows_a_running_build_and_its_outcome(
     page.wait_for_selector("#build[data-live='no'] .state-done", timeout=90_000)
     page.screenshot(path=str(ARTIFACTS / "dashboard-real-build.png"), full_page=True)
     final_text = page.inner_text("#build")
+    plan_text = page.inner_text("#plan")
     page.close()
     (pull,) = kiln.emulator.pulls(OWNER, REPO)
     assert f"{OWNER}/{REPO}" in row and "Add subtraction" in row and "done" not in row
     assert live_lines[:len(first_lines)] == first_lines and len(live_lines) > len(first_lines)
     assert f"/{OWNER}/{REPO}/pull/{pull.number}" in final_text and "2 passed" in final_text
     assert "iteration 1: model called write_file" in final_text and "build done" in final_text
+    assert "Goal:" in plan_text and "No plan yet" not in plan_text
     kiln.model.assert_done()
