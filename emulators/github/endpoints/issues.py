@@ -54,13 +54,19 @@ def update_issue(call: Call) -> Reply:
     return Reply(200, call.shapes.issue(repo, issue))
 
 
-def _apply_issue_changes(call: Call, issue: Issue) -> dict[str, Any]:
+def text_changes(call: Call, issue: Issue) -> dict[str, Any]:
+    """Apply a new title or body (issue or pull request); the changes in webhook form."""
     changes: dict[str, Any] = {}
     for name in ("title", "body"):
         value = call.field(name, getattr(issue, name))
         if value != getattr(issue, name):
             changes[name] = {"from": getattr(issue, name)}
             setattr(issue, name, value)
+    return changes
+
+
+def _apply_issue_changes(call: Call, issue: Issue) -> dict[str, Any]:
+    changes = text_changes(call, issue)
     state = call.field("state", issue.state)
     if state not in ("open", "closed"):
         raise invalid("Validation Failed", "Issue", "state")

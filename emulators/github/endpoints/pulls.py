@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from emulators.github.endpoints.issues import issue_event
+from emulators.github.endpoints.issues import issue_event, text_changes
 from emulators.github.errors import custom_invalid, invalid, not_found
 from emulators.github.operations import new_issue, permission_of
 from emulators.github.pagination import paginate
@@ -84,12 +82,7 @@ def update_pull(call: Call) -> Reply:
     repo = call.repo()
     issue = call.state.pull(repo, call.number())
     assert issue.pull is not None
-    changes: dict[str, Any] = {}
-    for name in ("title", "body"):
-        value = call.field(name, getattr(issue, name))
-        if value != getattr(issue, name):
-            changes[name] = {"from": getattr(issue, name)}
-            setattr(issue, name, value)
+    changes = text_changes(call, issue)
     base = call.field("base")
     if base is not None and base != issue.pull.base_ref:
         if _branch(repo, base) is None:
