@@ -19,6 +19,10 @@ class HiredisPackedConnection(redis_asyncio.Connection):
     """
 
     def pack_command(self, *args: EncodableT) -> list[bytes]:
+        # As redis-py does: a command name such as "SCRIPT LOAD" goes out as two words.
+        name = args[0]
+        if isinstance(name, str) and " " in name:
+            args = (*name.split(), *args[1:])
         return [hiredis.pack_command(args)]  # type: ignore[arg-type]  # its stub wants a 1-tuple
 
 

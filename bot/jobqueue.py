@@ -9,10 +9,11 @@ from enum import StrEnum
 import redis.asyncio
 from redis import Redis, RedisError
 from rq import Queue
-from rq.job import Job, JobStatus
+from rq.job import Job
 
 from bot.batcher import ScriptBatcher
 from bot.decisions import JobRequest
+from bot.jobrecord import JobRecord
 from kiln.jobs import JOB_FUNCTIONS
 from kiln.settings import Settings
 from kiln.states import JobKind
@@ -47,10 +48,10 @@ class Submission(StrEnum):
 class JobQueue:
     """Queues job requests by dotted name on the Kiln queue, deduped by delivery id.
 
-    RQ serialises the job (``Job.create`` and ``to_dict``, so the worker reads exactly
-    what RQ expects); a script writes it as ``Queue.enqueue_job`` would, guarded by the
-    claim and batched with the other deliveries of the moment. RQ's own enqueue path
-    costs three times as much per delivery, most of it bookkeeping this path never needs.
+    RQ serialises each kind of job once (``JobRecord``, so the worker reads exactly what
+    RQ expects); a script writes it as ``Queue.enqueue_job`` would, guarded by the claim
+    and batched with the other deliveries of the moment. RQ's own enqueue path costs
+    three times as much per delivery, most of it bookkeeping this path never needs.
     """
 
     def __init__(
@@ -62,26 +63,28 @@ class JobQueue:
     ):
         self._redis = redis_async
         self._batcher = ScriptBatcher(redis_async)
-        self._rq_redis = rq_redis
         self._queue = Queue(settings.queue_name, connection=rq_redis)
-        self._functions = functions
+        self._records = {
+            kind: JobRecord(function, self._queue.name, settings.job_timeout_seconds,
+                            settings.job_failure_ttl_seconds, rq_redis)
+            for kind, function in functions.items()
+        }
         self._prefix = settings.queue_name
         self._ttl = settings.delivery_ttl_seconds
-        self._timeout = settings.job_timeout_seconds
-        self._failure_ttl = settings.job_failure_ttl_seconds
 
     async def submit(self, delivery_id: str, request: JobRequest) -> Submission:
         """Queue ``request`` unless this delivery (or its once-key) was seen before."""
-        job = self._job(request)
         claims = [f"{self._prefix}:delivery:{delivery_id}"]
         if request.once_key is not None:
             claims.append(f"{self._prefix}:once:{request.once_key}")
-        keys = [claims[0], job.key, self._queue.key, Queue.redis_queues_keys, *claims[1:]]
-        fields = [word for pair in job.to_dict().items() for word in pair]
+        job_key = Job.key_for(request.job_id)
+        keys = [claims[0], job_key, self._queue.key, Queue.redis_queues_keys, *claims[1:]]
+        fields = [word for pair in self._records[request.kind].fields(request).items()
+                  for word in pair]
         try:
             push = PUSH.get(request.kind, "RPUSH")
             claimed = await self._batcher.eval(
-                CLAIM_AND_ENQUEUE, keys, [self._ttl, job.id, push, *fields]
+                CLAIM_AND_ENQUEUE, keys, [self._ttl, request.job_id, push, *fields]
             )
         except redis.ResponseError:
             # The script failed after claiming (Lua does not roll back). A lost connection is
@@ -91,21 +94,6 @@ class JobQueue:
         return (Submission.DUPLICATE_DELIVERY, Submission.ALREADY_QUEUED, Submission.QUEUED)[
             claimed
         ]
-
-    def _job(self, request: JobRequest) -> Job:
-        job = Job.create(
-            self._functions[request.kind],
-            kwargs=request.kwargs,
-            id=request.job_id,
-            description=f"{request.kind} {request.job_id}",
-            timeout=self._timeout,
-            failure_ttl=self._failure_ttl,
-            origin=self._queue.name,
-            status=JobStatus.QUEUED,
-            connection=self._rq_redis,
-        )
-        job.enqueued_at = job.created_at
-        return job
 
     async def _release(self, keys: list[str]) -> None:
         # Without this, GitHub's redelivery of a failed delivery would be dropped as a duplicate.

@@ -19,6 +19,7 @@ from bot.body import BodyIncomplete, BodyTooLarge, read_capped
 from bot.decisions import JobRequest, Noted
 from bot.delivery import Delivery, PayloadError
 from bot.jobqueue import JobQueue, Submission
+from bot.payload import NotAnObject, routing_fields
 from bot.router import Router
 from bot.signature import signature_matches
 
@@ -64,8 +65,11 @@ class WebhookReceiver:
         except Rejection as exc:
             status, body = exc.status, {"error": exc.reason}
             line["outcome"] = f"rejected: {exc.reason}"
-        await send({"type": "http.response.start", "status": status, "headers": JSON_HEADERS})
-        await send({"type": "http.response.body", "body": orjson.dumps(body)})
+        answer = orjson.dumps(body)
+        # A stated length spares the server chunked encoding.
+        headers_out = [*JSON_HEADERS, (b"content-length", b"%d" % len(answer))]
+        await send({"type": "http.response.start", "status": status, "headers": headers_out})
+        await send({"type": "http.response.body", "body": answer})
         line["status"] = status
         line["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
         log.log(_level(status), orjson.dumps(line).decode())
@@ -119,13 +123,9 @@ def _header(headers: dict[str, str], name: str, pattern: re.Pattern[str]) -> str
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
-        # orjson: a quarter of the stdlib's time on a 12 KB payload.
-        payload = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise Rejection(400, "body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise Rejection(400, "body is not a JSON object")
-    return payload
+        return routing_fields(raw)
+    except NotAnObject as exc:
+        raise Rejection(400, str(exc)) from None
 
 
 def _outcome(body: dict[str, Any]) -> str:

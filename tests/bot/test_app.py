@@ -37,6 +37,12 @@ def test_healthz_is_503_when_redis_is_down(make_settings) -> None:
     assert (response.status_code, response.json()) == (503, {"redis": "unavailable"})
 
 
+def test_webhook_path_answers_other_methods_with_405(client) -> None:
+    response = client.get("/api/github/webhooks")
+
+    assert response.status_code == 405
+
+
 def uvicorn(env: dict[str, str], port: int, cwd: Path) -> subprocess.Popen[str]:
     """``uvicorn bot.app:app`` in a clean environment (and a directory without ``.env``)."""
     return subprocess.Popen(
