@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing
 from types import TracebackType
 
 import docker
@@ -11,14 +12,15 @@ from docker.models.containers import Container
 from docker.models.volumes import Volume
 
 from sandbox import archive, command, container, deps, listing
+from sandbox.channel import Channel, Sink
 from sandbox.config import SandboxConfig
 from sandbox.output import CappedOutput
-from sandbox.result import KILLED_EXIT_CODE, ExecResult, classify
+from sandbox.result import ExecResult, classify
 
 # Changed files are read back with one tar per this many paths (the argv stays short).
 READ_BATCH = 200
 
-OutputCallback = Callable[[str, bytes], None]
+OutputCallback = Sink
 """Receives ``("stdout" or "stderr", chunk)`` while a command runs."""
 
 
@@ -39,7 +41,7 @@ class Sandbox:
         self.labels = dict(labels)
         self._volume: Volume | None = volume
         self._container: Container | None = None
-        self._oom_kills = 0
+        self._channel: Channel | None = None
         # The workspace as the caller knows it: what it put, minus what it deleted.
         self._baseline: dict[str, listing.Stamp] = {}
         # Archives put_files packed, sent along with the next command.
@@ -58,16 +60,21 @@ class Sandbox:
         box = cls(client, image, config, all_labels, container.create_workspace(
             client, config, all_labels))
         try:
-            box._container = box._start(image)
+            box._container, box._channel = box._start(image)
         except BaseException:
             box.stop()
             raise
         return box
 
-    def _start(self, image: str) -> Container:
+    def _start(self, image: str) -> tuple[Container, Channel]:
         assert self._volume is not None
-        return container.start_container(
+        started = container.start_container(
             self.client, image, self.config, container.workspace_mount(self._volume), self.labels)
+        try:
+            return started, Channel.attach(self.client, started)
+        except BaseException:
+            container.remove(started)
+            raise
 
     @property
     def _active(self) -> Container:
@@ -75,13 +82,19 @@ class Sandbox:
             raise RuntimeError("the sandbox is stopped")
         return self._container
 
+    @property
+    def _supervisor(self) -> Channel:
+        if self._channel is None:
+            raise RuntimeError("the sandbox is stopped")
+        return self._channel
+
     # --- files ---------------------------------------------------------------
 
     def put_files(self, files: Mapping[str, archive.FileContent]) -> None:
         """Write files into the workspace (bytes, or ``(bytes, mode)``), parents created.
 
-        The files travel with the next command (or read), saving the engine a round trip; a
-        write the workspace refuses (full) then fails that command with exit code 125.
+        The files are written just before the next command (or read); a write the workspace
+        refuses (full) then fails that command with exit code 125.
         """
         checked = {archive.workspace_path(path): content for path, content in files.items()}
         mtime = round(time.time(), 6)
@@ -93,8 +106,7 @@ class Sandbox:
     def read_file(self, path: str) -> bytes:
         """A workspace file's bytes; FileNotFoundError when it is absent."""
         checked = archive.workspace_path(path)
-        if self._pending:
-            self._internal(["true"])
+        self._internal_unpack()
         try:
             chunks, _stat = self._active.get_archive(f"{container.WORKSPACE}/{checked}")
         except docker.errors.NotFound:
@@ -132,19 +144,36 @@ class Sandbox:
         return listing.parse_listing(self._internal(listing.list_command(container.WORKSPACE)))
 
     def _internal(self, argv: Sequence[str]) -> bytes:
-        full_argv, stdin = self._with_pending(argv)
-        code, out, err = container.capture(self.client, self._active, full_argv, stdin)
-        if code != 0:
-            raise RuntimeError(f"sandbox command {argv[0]} failed ({code}): {err.decode()[-500:]}")
-        return out
+        self._internal_unpack()
+        result = self._collect(argv)
+        if result[0] != 0:
+            raise RuntimeError(f"sandbox command {argv[0]} failed ({result[0]}): "
+                               f"{result[2].decode(errors='replace')[-500:]}")
+        return result[1]
 
-    def _with_pending(self, argv: Sequence[str]) -> tuple[list[str], bytes | None]:
-        """``argv`` and its standard input, unpacking the files put since the last command."""
+    def _internal_unpack(self) -> None:
+        if (failed := self._unpack()) is not None:
+            raise RuntimeError(failed.stderr)
+
+    def _collect(self, argv: Sequence[str], stdin: bytes = b"") -> tuple[int, bytes, bytes]:
+        """Run a short internal command; its exit code, whole stdout and whole stderr."""
+        streams = {"stdout": bytearray(), "stderr": bytearray()}
+        outcome = self._supervisor.run(
+            argv, cwd=container.WORKSPACE, env=container.BASE_ENV, stdin=stdin,
+            timeout=self.config.exec_timeout, sink=lambda name, chunk: streams[name].extend(chunk))
+        return outcome.exit_code, bytes(streams["stdout"]), bytes(streams["stderr"])
+
+    def _unpack(self) -> ExecResult | None:
+        """Write the files put since the last command; a failed result when refused."""
         if not self._pending:
-            return list(argv), None
+            return None
         data = b"".join(self._pending)
         self._pending.clear()
-        return command.unpacking_first(argv, container.WORKSPACE), data
+        code, _out, err = self._collect(command.unpack_argv(container.WORKSPACE), data)
+        if code == 0:
+            return None
+        message = f"{command.UNPACK_FAILED}\n{err.decode(errors='replace')[-500:]}"
+        return ExecResult(command.UNPACK_EXIT_CODE, "", message, 0.0)
 
     # --- commands ------------------------------------------------------------
 
@@ -159,44 +188,34 @@ class Sandbox:
         The whole process tree is killed at the timeout (exit code 124, ``timed_out``) and
         whatever a command leaves running is killed when it ends.
         """
+        if (failed := self._unpack()) is not None:
+            return failed
         limit = self.config.exec_timeout if timeout is None else timeout
-        argv, stdin = self._with_pending(command.wrapped(cmd, limit))
-        return self._run(self._active, argv, stdin, limit, on_output)
+        return self._run(self._supervisor, command.argv_for(cmd), limit, on_output)
 
     def _run(
         self,
-        target: Container,
+        channel: Channel,
         argv: list[str],
-        stdin: bytes | None,
         limit: float,
         on_output: OutputCallback | None,
-        env: Mapping[str, str] | None = None,
+        env: Mapping[str, str] = container.BASE_ENV,
         workdir: str = container.WORKSPACE,
     ) -> ExecResult:
-        stdout, stderr = CappedOutput(self.config.output_cap), CappedOutput(self.config.output_cap)
+        buffers = {"stdout": CappedOutput(self.config.output_cap),
+                   "stderr": CappedOutput(self.config.output_cap)}
 
-        def sink(out: bytes | None, err: bytes | None) -> None:
-            for name, chunk, buffer in (("stdout", out, stdout), ("stderr", err, stderr)):
-                if chunk:
-                    buffer.write(chunk)
-                    if on_output is not None:
-                        on_output(name, chunk)
+        def sink(name: str, chunk: bytes) -> None:
+            buffers[name].write(chunk)
+            if on_output is not None:
+                on_output(name, chunk)
 
         began = time.monotonic()
-        raw = container.run_process(
-            self.client, target, argv, sink, stdin=stdin, env=env, workdir=workdir)
+        outcome = channel.run(argv, cwd=workdir, env=env, timeout=limit, sink=sink)
         duration = time.monotonic() - began
-        new_ooms = self._new_oom_kills(target) if raw == KILLED_EXIT_CODE else 0
-        code, timed_out, oom = classify(raw, duration, limit, new_ooms)
-        return ExecResult(code, stdout.text(), stderr.text(), duration, timed_out, oom)
-
-    def _new_oom_kills(self, target: Container) -> int:
-        _code, out, _err = container.capture(self.client, target, command.OOM_COUNTER_COMMAND)
-        total = command.parse_oom_kills(out.decode())
-        if target is not self._container:
-            return total
-        new, self._oom_kills = total - self._oom_kills, total
-        return new
+        code, timed_out, oom = classify(outcome.exit_code, outcome.timed_out, outcome.oom_kills)
+        return ExecResult(code, buffers["stdout"].text(), buffers["stderr"].text(), duration,
+                          timed_out, oom)
 
     # --- dependencies --------------------------------------------------------
 
@@ -220,8 +239,10 @@ class Sandbox:
         installer = deps.start_installer(
             self.client, self.image, self.config, manifests, self.labels)
         try:
-            result = self._run(installer, command.wrapped(cmd, limit), None, limit, on_output,
-                               deps.install_env(self.config), container.DEPS_DIR)
+            env = {**container.BASE_ENV, **deps.install_env(self.config)}
+            with closing(Channel.attach(self.client, installer)) as channel:
+                result = self._run(channel, command.argv_for(cmd), limit, on_output, env,
+                                   container.DEPS_DIR)
             if result.ok:
                 deps.commit(installer, tag)
         finally:
@@ -233,8 +254,10 @@ class Sandbox:
     def _switch(self, image: str) -> None:
         # The new container starts before the old one goes: the tmpfs workspace volume stays
         # mounted (and keeps its files) only while some container uses it.
-        old, self._container = self._container, self._start(image)
-        self.image, self._oom_kills = image, 0
+        old, old_channel = self._container, self._channel
+        self._container, self._channel = self._start(image)
+        self.image = image
+        _close(old_channel)
         container.remove(old)
 
     # --- lifetime ------------------------------------------------------------
@@ -242,7 +265,9 @@ class Sandbox:
     def stop(self) -> None:
         """Remove the container and the workspace volume. Safe to call twice."""
         old, self._container = self._container, None
+        channel, self._channel = self._channel, None
         self._pending.clear()
+        _close(channel)
         container.remove(old)
         volume, self._volume = self._volume, None
         container.remove_volume(volume)
@@ -257,3 +282,8 @@ class Sandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _close(channel: Channel | None) -> None:
+    if channel is not None:
+        channel.close()

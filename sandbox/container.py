@@ -1,29 +1,26 @@
-"""Creating a locked-down container and running processes in it through the Docker API."""
+"""Creating a locked-down container, its workspace volume, and removing both."""
 
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import docker
 from docker.models.containers import Container
 from docker.models.volumes import Volume
-from docker.utils.socket import STDOUT, frames_iter
 
+from sandbox.channel import SUPERVISOR_COMMAND
 from sandbox.config import SandboxConfig
 
 SANDBOX_LABEL = "kiln.sandbox"
 WORKSPACE = "/workspace"
 DEPS_DIR = "/opt/kiln-deps"
 CA_BUNDLE_PATH = "/etc/kiln/ca-bundle.pem"
-EXEC_USER = "1000:1000"
-# The keep-alive runs as a second unprivileged user so the sandbox user cannot kill it.
-KEEPALIVE_USER = "1001:1001"
-KEEPALIVE = ["sleep", "infinity"]
+# The supervisor starts as root with just what it needs to start commands as the sandbox
+# user and to kill what they leave behind; the commands themselves hold no capability.
+SUPERVISOR_USER = "0:0"
+SUPERVISOR_CAPABILITIES = ["SETUID", "SETGID", "KILL"]
 
 BASE_ENV = {
     "HOME": "/tmp",
@@ -35,10 +32,6 @@ BASE_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "NODE_PATH": f"{DEPS_DIR}/node_modules",
 }
-
-OutputSink = Callable[[bytes | None, bytes | None], None]
-"""Receives each ``(stdout chunk, stderr chunk)`` pair as the process writes it."""
-
 
 def sandbox_labels(labels: Mapping[str, str] | None) -> dict[str, str]:
     return {**(labels or {}), SANDBOX_LABEL: "1"}
@@ -65,17 +58,18 @@ def start_container(
     *,
     installing: bool = False,
 ) -> Container:
-    """Start the keep-alive under every limit; ``installing`` allows network and a writable root."""
+    """Start the supervisor under every limit; ``installing`` allows network and a writable root."""
     network = installing and config.install_network
     return client.containers.run(
         image,
-        KEEPALIVE,
+        SUPERVISOR_COMMAND,
         detach=True,
+        stdin_open=True,
         labels=dict(labels),
         volumes={source: dict(target) for source, target in mounts.items()},
         environment=BASE_ENV,
         working_dir=DEPS_DIR if installing else WORKSPACE,
-        user=KEEPALIVE_USER,
+        user=SUPERVISOR_USER,
         init=True,
         network_mode="bridge" if network else "none",
         read_only=not installing,
@@ -85,6 +79,7 @@ def start_container(
         nano_cpus=int(config.cpus * 1e9),
         pids_limit=config.pids,
         cap_drop=["ALL"],
+        cap_add=SUPERVISOR_CAPABILITIES,
         security_opt=["no-new-privileges"],
     )
 
@@ -96,64 +91,6 @@ def workspace_mount(volume: Volume) -> dict[str, dict[str, str]]:
 
 def ca_mount(bundle: Path | None) -> dict[str, dict[str, str]]:
     return {} if bundle is None else {str(bundle.resolve()): {"bind": CA_BUNDLE_PATH, "mode": "ro"}}
-
-
-def run_process(
-    client: docker.DockerClient,
-    container: Container,
-    argv: Sequence[str],
-    sink: OutputSink,
-    *,
-    stdin: bytes | None = None,
-    env: Mapping[str, str] | None = None,
-    workdir: str = WORKSPACE,
-) -> int:
-    """Run ``argv`` as the sandbox user, fed ``stdin``, streaming output to ``sink``.
-
-    Returns the exit code. Output is read while a thread writes the input, so a process
-    that stops reading early cannot block the caller.
-    """
-    api = client.api
-    exec_id = api.exec_create(
-        container.id, list(argv), user=EXEC_USER, workdir=workdir,
-        environment=dict(env or {}), stdin=stdin is not None,
-    )["Id"]
-    connection = api.exec_start(exec_id, socket=True)
-    try:
-        if stdin is not None:
-            threading.Thread(target=_feed, args=(connection, stdin), daemon=True).start()
-        for stream, chunk in frames_iter(connection, tty=False):
-            if stream == STDOUT:
-                sink(chunk, None)
-            else:
-                sink(None, chunk)
-    finally:
-        connection.close()
-    return int(api.exec_inspect(exec_id)["ExitCode"])
-
-
-def _feed(connection: Any, data: bytes) -> None:
-    # Closing our half of the connection is how the engine learns the input has ended.
-    raw = connection._sock
-    with contextlib.suppress(OSError):
-        raw.sendall(data)
-        raw.shutdown(socket.SHUT_WR)
-
-
-def capture(
-    client: docker.DockerClient,
-    container: Container,
-    argv: Sequence[str],
-    stdin: bytes | None = None,
-) -> tuple[int, bytes, bytes]:
-    """Run a short internal command; its exit code, whole stdout and whole stderr."""
-    out, err = bytearray(), bytearray()
-
-    def collect(stdout: bytes | None, stderr: bytes | None) -> None:
-        out.extend(stdout or b"")
-        err.extend(stderr or b"")
-
-    return run_process(client, container, argv, collect, stdin=stdin), bytes(out), bytes(err)
 
 
 def remove(container: Container | None) -> None:

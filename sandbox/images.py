@@ -21,14 +21,11 @@ PACKAGES = {
 APT_PACKAGES = {"python": (), "node": ("npm",)}
 SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 IMPORT_CHANGES = ['CMD ["/bin/sh"]', f"ENV PATH={SEARCH_PATH}", "ENV LANG=C.UTF-8"]
-# Names for the sandbox user (1000) and the keep-alive user (1001), so tools that look the
-# running user up (git, getpass) find one.
+# A name for the sandbox user (1000), so tools that look the running user up (git,
+# getpass) find one.
 SANDBOX_USERS = {
-    "passwd": [
-        "sandbox:x:1000:1000:Kiln sandbox:/tmp:/bin/sh",
-        "keepalive:x:1001:1001::/:/bin/false",
-    ],
-    "group": ["sandbox:x:1000:", "keepalive:x:1001:"],
+    "passwd": ["sandbox:x:1000:1000:Kiln sandbox:/tmp:/bin/sh"],
+    "group": ["sandbox:x:1000:"],
 }
 
 Log = Callable[[str], None]

@@ -28,18 +28,14 @@ class ExecResult:
         return self.exit_code == 0
 
 
-def classify(
-    raw_exit: int, duration: float, timeout: float, oom_kills: int
-) -> tuple[int, bool, bool]:
-    """Turn a wrapped command's raw exit into ``(exit_code, timed_out, oom_killed)``.
+def classify(raw_exit: int, timed_out: bool, oom_kills: int) -> tuple[int, bool, bool]:
+    """Turn the supervisor's report into ``(exit_code, timed_out, oom_killed)``.
 
-    Both the timeout and the kernel's OOM killer end the command with SIGKILL (137); the OOM
-    counter of the container's memory cgroup tells them apart, the elapsed time confirms a timeout.
+    Both the timeout and the kernel's OOM killer end a command with SIGKILL (137); the
+    supervisor says which timed out, and the memory cgroup's kill counter tells OOM apart.
     """
-    if raw_exit != KILLED_EXIT_CODE:
-        return raw_exit, False, False
-    if oom_kills > 0:
-        return KILLED_EXIT_CODE, False, True
-    if duration >= timeout:
+    if timed_out:
         return TIMEOUT_EXIT_CODE, True, False
-    return KILLED_EXIT_CODE, False, False
+    if raw_exit == KILLED_EXIT_CODE and oom_kills > 0:
+        return KILLED_EXIT_CODE, False, True
+    return raw_exit, False, False

@@ -1,0 +1,115 @@
+"""The host's end of a sandbox's supervisor: requests out, framed answers in, over attach."""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.models.containers import Container
+
+from sandbox import supervisor
+
+# The container's main process; -S skips site-packages, so its start-up is a few ms.
+SUPERVISOR_COMMAND = ["python3", "-I", "-S", "-c", Path(supervisor.__file__).read_text()]
+# The supervisor enforces each timeout itself; the host waits this much longer for its
+# answer before it gives the sandbox up as broken.
+GRACE_SECONDS = 30.0
+DOCKER_HEADER = struct.Struct(">BxxxI")
+FRAME_HEADER = struct.Struct(">cI")
+DOCKER_STDOUT, DOCKER_STDERR = 1, 2
+STREAM_NAMES = {b"o": "stdout", b"e": "stderr"}
+DIAGNOSTIC_TAIL = 2000
+
+Sink = Callable[[str, bytes], None]
+"""Receives ``("stdout" or "stderr", chunk)`` as the command writes it."""
+
+
+class SupervisorGone(RuntimeError):
+    """The supervisor stopped answering: its container died or hung."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a command ended, as the supervisor saw it."""
+
+    exit_code: int
+    timed_out: bool
+    oom_kills: int
+
+
+class Channel:
+    """One attach connection to one container's supervisor; a request at a time."""
+
+    def __init__(self, connection: Any):
+        # The SDK's socket wrapper; the response it holds keeps the connection open.
+        self._connection = connection
+        self._sock: socket.socket = connection._sock
+        self._docker = bytearray()  # the attach stream, still in Docker's frames
+        self._answer = bytearray()  # the supervisor's standard output, in its own frames
+        self._diagnostics = bytearray()  # the supervisor's standard error, for error messages
+
+    @classmethod
+    def attach(cls, client: docker.DockerClient, container: Container) -> Channel:
+        params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+        return cls(client.api.attach_socket(str(container.id), params=params))
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str,
+        env: Mapping[str, str],
+        timeout: float,
+        stdin: bytes = b"",
+        sink: Sink,
+    ) -> Outcome:
+        """Run ``argv`` in the container as the sandbox user, streaming its output to ``sink``."""
+        request = {"argv": list(argv), "cwd": cwd, "env": dict(env), "timeout": timeout,
+                   "stdin": len(stdin)}
+        self._sock.settimeout(timeout + GRACE_SECONDS)
+        try:
+            self._sock.sendall(json.dumps(request).encode() + b"\n" + stdin)
+            while True:
+                tag, payload = self._next_frame()
+                if tag == b"x":
+                    answer = json.loads(payload)
+                    return Outcome(answer["exit"], answer["timed_out"], answer["oom_kills"])
+                sink(STREAM_NAMES[tag], payload)
+        except OSError as exc:
+            raise SupervisorGone(f"the sandbox stopped answering: {exc}") from None
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def _next_frame(self) -> tuple[bytes, bytes]:
+        while len(self._answer) < FRAME_HEADER.size:
+            self._receive()
+        tag, size = FRAME_HEADER.unpack_from(self._answer)
+        end = FRAME_HEADER.size + size
+        while len(self._answer) < end:
+            self._receive()
+        payload = bytes(self._answer[FRAME_HEADER.size:end])
+        del self._answer[:end]
+        return tag, payload
+
+    def _receive(self) -> None:
+        """Read from the socket and sort Docker's frames into answer and diagnostics."""
+        chunk = self._sock.recv(1 << 16)
+        if not chunk:
+            said = self._diagnostics[-DIAGNOSTIC_TAIL:].decode(errors="replace").strip()
+            raise SupervisorGone(f"the sandbox ended: {said or 'no message'}")
+        self._docker += chunk
+        while len(self._docker) >= DOCKER_HEADER.size:
+            stream, size = DOCKER_HEADER.unpack_from(self._docker)
+            end = DOCKER_HEADER.size + size
+            if len(self._docker) < end:
+                return
+            target = self._answer if stream == DOCKER_STDOUT else self._diagnostics
+            target += self._docker[DOCKER_HEADER.size:end]
+            del self._docker[:end]

@@ -1,0 +1,65 @@
+"""The supervisor inside each sandbox: what sandboxed code can and cannot do to it."""
+
+from __future__ import annotations
+
+import docker
+import pytest
+
+from sandbox import Sandbox
+from sandbox.channel import SupervisorGone
+
+pytestmark = pytest.mark.docker
+
+
+def test_commands_cannot_signal_trace_or_write_to_the_supervisor(box: Sandbox) -> None:
+    # The shell's parent is the supervisor.
+    attempts = {
+        "kill": "kill -9 $PPID",
+        "descriptors": "ls /proc/$PPID/fd",
+        "write": "echo forged > /proc/$PPID/fd/1",
+        "init": "kill -9 1",
+    }
+    for name, attempt in attempts.items():
+        result = box.exec(attempt)
+        assert result.exit_code != 0, name
+        assert "not permitted" in result.stderr or "denied" in result.stderr, name
+    box.exec("kill -9 -1")  # reaches only the sandbox user's own processes
+    assert box.exec("echo alive").stdout == "alive\n"
+
+
+def test_output_that_looks_like_a_frame_is_only_output(box: Sandbox) -> None:
+    forged = b'x\x00\x00\x00\x0b{"exit": 0}'
+    result = box.exec(["python3", "-c", f"import sys; sys.stdout.buffer.write({forged!r}); "
+                                         "sys.exit(3)"])
+
+    assert result.exit_code == 3
+    assert result.stdout.encode() == forged
+
+
+def test_a_missing_command_is_127_with_a_reason(box: Sandbox) -> None:
+    result = box.exec(["no-such-command", "--flag"])
+
+    assert result.exit_code == 127
+    assert "no-such-command" in result.stderr
+
+
+def test_files_the_workspace_cannot_hold_fail_the_next_command(box: Sandbox) -> None:
+    box.put_files({"big.bin": b"\0" * (40 * 1024 * 1024)})  # the workspace holds 32m
+
+    result = box.exec("echo never")
+
+    assert result.exit_code == 125
+    assert "could not write the files" in result.stderr
+    assert result.stdout == ""
+    assert box.exec("echo usable").stdout == "usable\n"
+
+
+def test_a_dead_container_is_reported_not_waited_for(
+    box: Sandbox, docker_client: docker.DockerClient, job_label: dict[str, str]
+) -> None:
+    (running,) = docker_client.containers.list(filters={"label": [
+        f"{key}={value}" for key, value in job_label.items()]})
+    running.kill()
+
+    with pytest.raises(SupervisorGone):
+        box.exec("echo hello")
