@@ -59,6 +59,13 @@ class Publication:
     pull_number: int | None = None
 
 
+# A draft opened for a failing build becomes ready for review once a retry passes.
+READY_FOR_REVIEW = """
+mutation($id: ID!) {
+  markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { isDraft } }
+}
+"""
+
 class Publisher:
     """Pushes results; each step first looks for what an earlier attempt already made."""
 
@@ -88,6 +95,9 @@ class Publisher:
         else:
             self.gh.rest.pulls.update(self.repository.owner, self.repository.name, pull.number,
                                       title=draft.title, body=draft.body)
+            if pull.draft and not draft.draft:
+                # REST opens drafts but cannot end one; only GraphQL can.
+                self.gh.graphql.request(READY_FOR_REVIEW, {"id": pull.node_id})
         return Publication(pull.html_url, f"pull request #{pull.number}", draft.branch,
                            new_commit, pull.number)
 

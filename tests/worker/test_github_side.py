@@ -96,6 +96,23 @@ def test_publishing_twice_makes_one_commit_one_pull_request_one_check(
     assert [(r.conclusion, r.head_sha) for r in runs] == [("success", pulls[0].head_sha)]
 
 
+def test_a_passing_retry_marks_the_failed_attempts_draft_ready(
+        github_world: GitHubWorld, gh: Any) -> None:
+    emulator = github_world.emulator
+    number = emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
+    repository = Repository(gh, OWNER, REPO)
+    base = repository.snapshot(repository.branch_head("main") or "")
+    attempts = [(False, b"def sub(a, b):\n    return a + b\n"),
+                (True, b"def sub(a, b):\n    return a - b\n")]
+    for passed, code in attempts:
+        Publisher(repository).pull_request(base, "main", _draft(number, passed),
+                                           {"sub.py": code}, CheckResult(passed, "", ""))
+        (pull,) = emulator.pulls(OWNER, REPO)
+        assert pull.draft is not passed
+    runs = emulator.check_runs(OWNER, REPO)
+    assert [r.conclusion for r in runs] == ["failure", "success"]
+
+
 def test_workflow_changes_are_refused_unless_allowed() -> None:
     changes: dict[str, bytes | None] = {".github/workflows/ci.yml": b"on: push", "a.py": b""}
     assert split_workflow_changes(changes, allowed=False) == (

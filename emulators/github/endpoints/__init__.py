@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulators.github.endpoints import apps, checks, git, issues, pulls, repos
+from emulators.github.endpoints import apps, checks, git, graphql, issues, pulls, repos
 from emulators.github.routing import Route
 
 ROUTES: list[Route] = [
@@ -12,4 +12,5 @@ ROUTES: list[Route] = [
     *git.ROUTES,
     *pulls.ROUTES,
     *checks.ROUTES,
+    *graphql.ROUTES,
 ]
