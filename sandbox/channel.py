@@ -53,6 +53,7 @@ class Channel:
         self._docker = bytearray()  # the attach stream, still in Docker's frames
         self._answer = bytearray()  # the supervisor's standard output, in its own frames
         self._diagnostics = bytearray()  # the supervisor's standard error, for error messages
+        self._broken: str | None = None  # why the stream can no longer be trusted
 
     @classmethod
     def attach(cls, client: docker.DockerClient, container: Container) -> Channel:
@@ -70,19 +71,26 @@ class Channel:
         sink: Sink,
     ) -> Outcome:
         """Run ``argv`` in the container as the sandbox user, streaming its output to ``sink``."""
+        if self._broken is not None:
+            raise SupervisorGone(self._broken)
         request = {"argv": list(argv), "cwd": cwd, "env": dict(env), "timeout": timeout,
                    "stdin": len(stdin)}
         self._sock.settimeout(timeout + GRACE_SECONDS)
+        # Until the final frame arrives, any way out leaves the rest of this command's
+        # frames in the stream, where the next request would misread them.
+        self._broken = "an earlier command was abandoned mid-stream"
         try:
             self._sock.sendall(json.dumps(request).encode() + b"\n" + stdin)
             while True:
                 tag, payload = self._next_frame()
                 if tag == b"x":
                     answer = json.loads(payload)
+                    self._broken = None
                     return Outcome(answer["exit"], answer["timed_out"], answer["oom_kills"])
                 sink(STREAM_NAMES[tag], payload)
         except OSError as exc:
-            raise SupervisorGone(f"the sandbox stopped answering: {exc}") from None
+            self._broken = f"the sandbox stopped answering: {exc}"
+            raise SupervisorGone(self._broken) from None
 
     def close(self) -> None:
         self._connection.close()
@@ -103,7 +111,8 @@ class Channel:
         chunk = self._sock.recv(1 << 16)
         if not chunk:
             said = self._diagnostics[-DIAGNOSTIC_TAIL:].decode(errors="replace").strip()
-            raise SupervisorGone(f"the sandbox ended: {said or 'no message'}")
+            self._broken = f"the sandbox ended: {said or 'no message'}"
+            raise SupervisorGone(self._broken)
         self._docker += chunk
         while len(self._docker) >= DOCKER_HEADER.size:
             stream, size = DOCKER_HEADER.unpack_from(self._docker)

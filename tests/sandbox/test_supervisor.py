@@ -63,3 +63,17 @@ def test_a_dead_container_is_reported_not_waited_for(
 
     with pytest.raises(SupervisorGone):
         box.exec("echo hello")
+
+
+def test_a_command_abandoned_mid_stream_is_never_misread(box: Sandbox) -> None:
+    class Stop(Exception):
+        pass
+
+    def stop(name: str, chunk: bytes) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        box.exec("echo first; sleep 1; echo second", on_output=stop)
+
+    with pytest.raises(SupervisorGone, match="abandoned"):
+        box.exec("echo next")
