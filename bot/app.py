@@ -57,14 +57,14 @@ class WebhookFirst:
 
     def __init__(self, receiver: WebhookReceiver, rest: Starlette):
         self._receiver = receiver
-        self.rest = rest
+        self._rest = rest
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH and (
                 scope["method"] == "POST"):
             await self._receiver(scope, receive, send)
         else:
-            await self.rest(scope, receive, send)
+            await self._rest(scope, receive, send)
 
 
 def _closing(redis: Redis, redis_async: redis_asyncio.Redis) -> Callable[[Starlette], Any]:
