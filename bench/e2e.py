@@ -121,7 +121,8 @@ class Kiln:
                 self.workers.append(subprocess.Popen(
                     [sys.executable, "-m", "rq.cli", "worker", "--url",
                      self.settings.redis_url, "--worker-class", "worker.runner.KilnWorker",
-                     "--name", name, self.settings.queue_name],
+                     "--name", name, self.settings.command_queue_name,
+                     self.settings.queue_name],
                     cwd=self.workdir, env=self._env(model_url), stdout=log,
                     stderr=subprocess.STDOUT))
         wait_until(lambda: len(Worker.all(connection=self.redis)) == len(self.workers), 60,

@@ -23,18 +23,15 @@ log = logging.getLogger(__name__)
 # The delivery first, then the once-key only for a new delivery (so a redelivery never holds
 # a once-key it did not use), then the writes RQ's Queue.enqueue_job makes. Atomic, one trip.
 # KEYS: delivery claim, job hash, queue list, queue registry, optional once-key.
-# ARGV: claim expiry, job id, RPUSH or LPUSH, then the job hash's field/value pairs as RQ
-# serialised them.
+# ARGV: claim expiry, job id, then the job hash's field/value pairs as RQ serialised them.
 CLAIM_AND_ENQUEUE = """
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
 if KEYS[5] and not redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[1]) then return 1 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+redis.call('HSET', KEYS[2], unpack(ARGV, 3))
 redis.call('SADD', KEYS[4], KEYS[3])
-redis.call(ARGV[3], KEYS[3], ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[2])
 return 2
 """
-# Commands (above all /kiln cancel) jump the queue so they never wait behind builds.
-PUSH = {JobKind.COMMAND: "LPUSH"}
 
 
 class Submission(StrEnum):
@@ -63,9 +60,12 @@ class JobQueue:
     ):
         self._redis = redis_async
         self._batcher = ScriptBatcher(redis_async)
-        self._queue = Queue(settings.queue_name, connection=rq_redis)
+        # Commands wait on a queue of their own, so they never wait behind builds.
+        self._queues = {kind: Queue(settings.command_queue_name if kind is JobKind.COMMAND
+                                    else settings.queue_name, connection=rq_redis)
+                        for kind in functions}
         self._records = {
-            kind: JobRecord(function, self._queue.name, settings.job_timeout_seconds,
+            kind: JobRecord(function, self._queues[kind].name, settings.job_timeout_seconds,
                             settings.job_failure_ttl_seconds, rq_redis)
             for kind, function in functions.items()
         }
@@ -78,13 +78,13 @@ class JobQueue:
         if request.once_key is not None:
             claims.append(f"{self._prefix}:once:{request.once_key}")
         job_key = Job.key_for(request.job_id)
-        keys = [claims[0], job_key, self._queue.key, Queue.redis_queues_keys, *claims[1:]]
+        queue = self._queues[request.kind]
+        keys = [claims[0], job_key, queue.key, Queue.redis_queues_keys, *claims[1:]]
         fields = [word for pair in self._records[request.kind].fields(request).items()
                   for word in pair]
         try:
-            push = PUSH.get(request.kind, "RPUSH")
             claimed = await self._batcher.eval(
-                CLAIM_AND_ENQUEUE, keys, [self._ttl, request.job_id, push, *fields]
+                CLAIM_AND_ENQUEUE, keys, [self._ttl, request.job_id, *fields]
             )
         except redis.ResponseError:
             # The script failed after claiming (Lua does not roll back). A lost connection is

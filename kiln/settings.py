@@ -111,6 +111,15 @@ class Settings(BaseSettings):
         """The handle users write to steer Kiln on a pull request, e.g. ``@kiln``."""
         return f"@{self.github_app_slug}"
 
+    @property
+    def command_queue_name(self) -> str:
+        """Where comment commands wait, apart from builds, e.g. ``kiln-commands``.
+
+        A worker on this queue alone answers `/kiln cancel` and `/kiln status` within seconds
+        however many builds occupy the other workers.
+        """
+        return f"{self.queue_name}-commands"
+
 
 def _check_pem(text: str, name: str) -> None:
     if "\\n" in text and "\n" not in text.strip():

@@ -222,9 +222,10 @@ def start_web(processes: Processes, env: Mapping[str, str], port: int) -> str:
 
 
 def start_worker(processes: Processes, env: Mapping[str, str], redis_url: str) -> None:
+    queue = env.get("QUEUE_NAME", "kiln")
     proc = processes.start("worker", [
         sys.executable, "-m", "rq.cli", "worker", "--worker-class", "worker.runner.KilnWorker",
-        "--with-scheduler", "--url", redis_url, env.get("QUEUE_NAME", "kiln")], env)
+        "--with-scheduler", "--url", redis_url, f"{queue}-commands", queue], env)
     client = redis.Redis.from_url(redis_url)
     wait_until(lambda: bool(Worker.all(connection=client)), 60, "rq worker",
                lambda: proc.poll() is None)

@@ -71,5 +71,7 @@ def deliver(client: TestClient) -> Callable[..., Any]:
 
 @pytest.fixture
 def queued(settings: Settings, redis_conn: redis.Redis) -> Callable[[], list[Job]]:
-    """The jobs waiting on the Kiln queue, oldest first."""
-    return lambda: Queue(settings.queue_name, connection=redis_conn).get_jobs()
+    """The jobs waiting on Kiln's queues (commands first), oldest first."""
+    names = (settings.command_queue_name, settings.queue_name)
+    return lambda: [job for name in names
+                    for job in Queue(name, connection=redis_conn).get_jobs()]

@@ -51,12 +51,17 @@ def test_queued_job_is_what_rq_reads_back(submit, redis_conn) -> None:
         "build-d1", "worker.jobs.build", KWARGS, 900, 3600, "queued")
 
 
-def test_commands_jump_ahead_of_queued_builds(submit, redis_conn) -> None:
+def test_commands_wait_on_their_own_queue_apart_from_builds(submit, redis_conn) -> None:
     submit("d1", JobRequest(JobKind.BUILD, "build-d1", KWARGS))
-    submit("d2", JobRequest(JobKind.BUILD, "build-d2", KWARGS))
-    submit("d3", JobRequest(JobKind.COMMAND, "command-9", KWARGS))
+    submit("d2", JobRequest(JobKind.COMMAND, "command-9", KWARGS))
+    submit("d3", JobRequest(JobKind.BUILD, "build-d3", KWARGS))
 
-    assert Queue("kiln", connection=redis_conn).job_ids == ["command-9", "build-d1", "build-d2"]
+    assert Queue("kiln", connection=redis_conn).job_ids == ["build-d1", "build-d3"]
+    commands = Queue("kiln-commands", connection=redis_conn)
+    assert commands.job_ids == ["command-9"]
+    job = commands.fetch_job("command-9")
+    assert job is not None and (job.origin, job.func_name) == (
+        "kiln-commands", "worker.jobs.command")
 
 
 def test_concurrent_submissions_each_get_their_own_answer(

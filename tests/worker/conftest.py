@@ -146,14 +146,18 @@ class KilnStack:
     def emulator(self) -> GitHubEmulator:
         return self.world.emulator
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        """A real `rq worker` process with the KilnWorker class, ready to take jobs."""
+    def start_worker(self, commands_only: bool = False) -> subprocess.Popen[bytes]:
+        """A real `rq worker` process with the KilnWorker class, ready to take jobs: commands
+        first, then builds (as the Procfile's `worker`), or commands only (its `commands`)."""
         name = f"kiln-test-{len(self.workers)}"
+        queues = [self.settings.command_queue_name]
+        if not commands_only:
+            queues.append(self.settings.queue_name)
         with (self.workdir / f"{name}.log").open("w") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "rq.cli", "worker", "--url", self.settings.redis_url,
                  "--worker-class", "worker.runner.KilnWorker", "--worker-ttl", "20",
-                 "--maintenance-interval", "5", "--name", name, self.settings.queue_name],
+                 "--maintenance-interval", "5", "--name", name, *queues],
                 cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         self.workers.append(proc)
@@ -236,11 +240,13 @@ def _worker_env(settings: Settings, model_url: str) -> dict[str, str]:
 def start_kiln(github_world: GitHubWorld, make_settings: Callable[..., Settings],
                redis_conn: redis.Redis, docker_client: Any,
                tmp_path: Path) -> Iterator[Callable[..., KilnStack]]:
-    """Start Kiln against a script of model turns: `start_kiln(turns, workers=1)`."""
+    """Start Kiln against a script of model turns: `start_kiln(turns, workers=1)`, plus
+    `command_workers` that take commands only."""
     with ExitStack() as stack:
         stacks: list[KilnStack] = []
 
-        def start(turns: list[Any], workers: int = 1, **overrides: Any) -> KilnStack:
+        def start(turns: list[Any], workers: int = 1, command_workers: int = 0,
+                  **overrides: Any) -> KilnStack:
             settings = github_world.settings(make_settings, public_url="http://kiln.test",
                                              progress_edit_interval_seconds=0.5, **overrides)
             model = ScriptedModel(turns)
@@ -253,6 +259,8 @@ def start_kiln(github_world: GitHubWorld, make_settings: Callable[..., Settings]
             stacks.append(kiln)
             for _ in range(workers):
                 kiln.start_worker()
+            for _ in range(command_workers):
+                kiln.start_worker(commands_only=True)
             return kiln
 
         yield start

@@ -22,6 +22,16 @@ def _reply_to(kiln: KilnStack, number: int, text: str) -> str:
         OWNER, REPO, number).comments if marker in c.body), None), 30, f"a reply to {text}"))
 
 
+def test_with_every_build_worker_busy_commands_are_still_answered(
+        start_kiln: Callable[..., KilnStack]) -> None:
+    kiln = start_kiln(script.never_finishing_build(), workers=1, command_workers=1)
+    number, job_id = kiln.start_build()
+    assert "building" in _reply_to(kiln, number, "/kiln status")
+    assert "Cancelled by @alice" in _reply_to(kiln, number, "/kiln cancel")
+    assert "Cancelled by @alice" in kiln.progress_body(number)
+    assert kiln.sandboxes(job_id) == []
+
+
 def test_cancel_stops_the_build_and_its_sandbox_while_others_get_answers(
         start_kiln: Callable[..., KilnStack]) -> None:
     kiln = start_kiln(script.never_finishing_build(), workers=2)
