@@ -145,11 +145,11 @@ class Sandbox:
 
     def _internal(self, argv: Sequence[str]) -> bytes:
         self._internal_unpack()
-        result = self._collect(argv)
-        if result[0] != 0:
-            raise RuntimeError(f"sandbox command {argv[0]} failed ({result[0]}): "
-                               f"{result[2].decode(errors='replace')[-500:]}")
-        return result[1]
+        code, out, err = self._collect(argv)
+        if code != 0:
+            raise RuntimeError(f"sandbox command {argv[0]} failed ({code}): "
+                               f"{err.decode(errors='replace')[-500:]}")
+        return out
 
     def _internal_unpack(self) -> None:
         if (failed := self._unpack()) is not None:
