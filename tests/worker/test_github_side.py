@@ -17,7 +17,7 @@ from worker.conversation import Conversation
 from worker.github import GitHubClients
 from worker.progress import MARKER, Progress, ProgressComment
 from worker.publisher import CheckResult, Publisher, PullRequestDraft, split_workflow_changes
-from worker.repository import Repository
+from worker.repository import Repository, Snapshot
 from worker.revision import collect_feedback
 
 BOT = "kiln[bot]"
@@ -74,12 +74,17 @@ def _draft(number: int, passed: bool = True) -> PullRequestDraft:
                             reviewer=MAINTAINER, draft=not passed)
 
 
+def _issue_on_main(github_world: GitHubWorld, gh: Any) -> tuple[int, Repository, Snapshot]:
+    """A new issue, the repository, and main as it stands: what a build publishes onto."""
+    number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
+    repository = Repository(gh, OWNER, REPO)
+    return number, repository, repository.snapshot(repository.branch_head("main") or "")
+
+
 def test_publishing_twice_makes_one_commit_one_pull_request_one_check(
         github_world: GitHubWorld, gh: Any) -> None:
     emulator = github_world.emulator
-    number = emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
-    repository = Repository(gh, OWNER, REPO)
-    base = repository.snapshot(repository.branch_head("main") or "")
+    number, repository, base = _issue_on_main(github_world, gh)
     changes: dict[str, bytes | None] = {"sub.py": b"def sub(a, b):\n    return a - b\n",
                                         "README.md": None}
     check = CheckResult(True, "2 passed", "== 2 passed ==")
@@ -99,9 +104,7 @@ def test_publishing_twice_makes_one_commit_one_pull_request_one_check(
 def test_a_passing_retry_marks_the_failed_attempts_draft_ready(
         github_world: GitHubWorld, gh: Any) -> None:
     emulator = github_world.emulator
-    number = emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
-    repository = Repository(gh, OWNER, REPO)
-    base = repository.snapshot(repository.branch_head("main") or "")
+    number, repository, base = _issue_on_main(github_world, gh)
     attempts = [(False, b"def sub(a, b):\n    return a + b\n"),
                 (True, b"def sub(a, b):\n    return a - b\n")]
     for passed, code in attempts:
@@ -148,9 +151,7 @@ def test_installation_tokens_are_shared_through_redis(
 
 
 def _open_pull(github_world: GitHubWorld, gh: Any) -> int:
-    number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
-    repository = Repository(gh, OWNER, REPO)
-    base = repository.snapshot(repository.branch_head("main") or "")
+    number, repository, base = _issue_on_main(github_world, gh)
     published = Publisher(repository).pull_request(
         base, "main", _draft(number), {"sub.py": b"def sub(a, b):\n    return a - b\n"},
         CheckResult(True, "1 passed", ""))
