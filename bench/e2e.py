@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,12 +28,13 @@ from pydantic import SecretStr
 from rq import Worker
 
 from bot.app import create_app
+from emulators import localhost
 from emulators.github import GitHubEmulator
 from emulators.model import ScriptedModel
 from emulators.serving import serving
 from kiln.settings import Settings
 from tests.worker.e2e_scripts import passing_build
-from worker.progress import MARKER
+from worker.thread.progress import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 OWNER, REPO, USER, LABEL = "octo", "demo", "alice", "build me"
@@ -43,42 +43,9 @@ POLL_SECONDS = 0.002
 BUILD_TIMEOUT = 120.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(POLL_SECONDS)
-    raise SystemExit(f"bench: timed out waiting for {what}")
-
-
-@contextmanager
-def redis_server(workdir: Path) -> Iterator[str]:
-    binary = shutil.which("redis-server") or sys.exit("bench: redis-server is not installed")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    wait_until(lambda: _pings(url), 10, "redis-server")
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def _pings(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url).ping())
-    except redis.ConnectionError:
-        return False
+    """Polls often: the latencies measured are the time until `check` first holds."""
+    return localhost.wait_until(check, timeout, what, interval=POLL_SECONDS)
 
 
 @contextmanager
@@ -207,9 +174,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=20, help="labelled issues for latency")
     parser.add_argument("--jobs", type=int, default=6, help="builds per throughput round")
     args = parser.parse_args(argv)
+    if shutil.which("redis-server") is None:
+        sys.exit("bench: redis-server is not installed")
     with ExitStack() as exits:
         workdir = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="kiln-bench-")))
-        kiln = Kiln(exits, workdir, exits.enter_context(redis_server(workdir)))
+        kiln = Kiln(exits, workdir, exits.enter_context(localhost.redis_server(workdir)))
         exits.callback(kiln.stop_workers)
         reactions, comments = first_answers(kiln, args.runs)
         report("label -> 👀 reaction", reactions)
@@ -220,4 +189,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except localhost.NotReady as exc:
+        sys.exit(f"bench: {exc}")

@@ -22,8 +22,8 @@ from bot.health import HealthCheck
 from bot.jobqueue import JobQueue
 from bot.receiver import WEBHOOK_PATH, WebhookReceiver
 from bot.router import Router
+from kiln.history import BuildHistory
 from kiln.settings import Settings, SettingsError, load_settings
-from worker.history import BuildHistory
 
 
 def create_app(settings: Settings, redis: Redis | None = None) -> WebhookFirst:

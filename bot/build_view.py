@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from worker.history import BuildRecord, LogLine
+from kiln.history import BuildRecord, LogLine
 
 KIND_NAMES = {"build": "issue", "revise": "pull request"}
 

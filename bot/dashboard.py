@@ -15,8 +15,8 @@ from starlette.templating import Jinja2Templates
 from bot import build_view
 from bot.access import DashboardAccess
 from bot.live_log import MAX_VIEWERS, STREAM_ID, log_events
+from kiln.history import DASHBOARD_PATH, BuildHistory
 from kiln.settings import Settings
-from worker.history import DASHBOARD_PATH, BuildHistory
 
 HERE = Path(__file__).parent
 PER_PAGE = 25

@@ -5,21 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kiln.jobs import Job, arguments
 from kiln.states import JobKind
 
 
 @dataclass(frozen=True)
 class JobRequest:
-    """Queue ``kind`` with plain keyword arguments under a deterministic RQ job id.
+    """Queue ``job`` under a deterministic RQ job id.
 
     ``once_key`` names something that must be queued only once across deliveries
     (one revise per review, however many of its comments arrive).
     """
 
-    kind: JobKind
+    job: Job
     job_id: str
-    kwargs: dict[str, Any]
     once_key: str | None = None
+
+    @property
+    def kind(self) -> JobKind:
+        return self.job.kind
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The job's arguments as RQ stores them."""
+        return arguments(self.job)
 
 
 @dataclass(frozen=True)

@@ -72,5 +72,4 @@ class Delivery:
             "owner": self.get(str, "repository", "owner", "login"),
             "repo": self.get(str, "repository", "name"),
             "sender": self.get(str, "sender", "login"),
-            "delivery_id": self.id,
         }

@@ -13,7 +13,7 @@ import anyio
 import anyio.to_thread
 
 from bot.build_view import cost_text, tokens_text
-from worker.history import BuildHistory, BuildRecord, LogLine
+from kiln.history import BuildHistory, BuildRecord, LogLine
 
 STREAM_ID = re.compile(r"^(0|\d{1,20}-\d{1,20})$")
 BLOCK_MS = 1000

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+
+from emulators.localhost import wait_until
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
@@ -24,11 +25,8 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the HTTP server did not start")
-        time.sleep(0.005)
+    wait_until(lambda: server.started, START_TIMEOUT, "the HTTP server to start",
+               alive=thread.is_alive, interval=0.005)
 
 
 @contextmanager

@@ -14,12 +14,11 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +31,12 @@ import redis
 from rq import Worker
 
 from emulators.github import GitHubEmulator
+from emulators.localhost import NotReady, free_port, redis_command, wait_for_redis, wait_until
 from emulators.model import ScriptedModel
+from kiln.history import BuildHistory, BuildRecord, build_page_url
 from kiln.states import BuildState
 from sandbox.reaper import remove_by_label
-from worker.ending import JOB_LABEL
-from worker.history import BuildHistory, BuildRecord, build_page_url
+from worker.sandboxes import JOB_LABEL
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED_BUILD = ROOT / "scripts" / "demo-build.json"
@@ -79,23 +79,6 @@ class Stack:
 
 def say(text: str = "") -> None:
     print(text, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(check: Callable[[], bool], seconds: float, what: str,
-               alive: Callable[[], bool] = lambda: True) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if not alive():
-            raise DemoError(f"{what}: the process exited")
-        if time.monotonic() > deadline:
-            raise DemoError(f"{what}: not ready after {seconds:.0f} s")
-        time.sleep(0.1)
 
 
 # --- processes ------------------------------------------------------------------------
@@ -164,20 +147,11 @@ def raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def start_redis(processes: Processes, work: Path) -> str:
-    port = free_port()
-    proc = processes.start("redis-server", [
-        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", str(work)], os.environ)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-
-    def answers() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
-    wait_until(answers, 20, "redis-server", lambda: proc.poll() is None)
+    """One of `processes` rather than `redis_server`: so it has a log, its own session (Ctrl-C
+    must not stop it before `shutdown` has read it) and stops after the processes using it."""
+    argv, url = redis_command(work)
+    proc = processes.start("redis-server", argv, os.environ)
+    wait_for_redis(url, alive=lambda: proc.poll() is None)
     return url
 
 
@@ -217,7 +191,7 @@ def start_web(processes: Processes, env: Mapping[str, str], port: int) -> str:
         except httpx.HTTPError:
             return False
 
-    wait_until(healthy, 60, "web app", lambda: proc.poll() is None)
+    wait_until(healthy, 60, "the web app", lambda: proc.poll() is None)
     return url
 
 
@@ -227,7 +201,7 @@ def start_worker(processes: Processes, env: Mapping[str, str], redis_url: str) -
         sys.executable, "-m", "rq.cli", "worker", "--worker-class", "worker.runner.KilnWorker",
         "--with-scheduler", "--url", redis_url, f"{queue}-commands", queue], env)
     client = redis.Redis.from_url(redis_url)
-    wait_until(lambda: bool(Worker.all(connection=client)), 60, "rq worker",
+    wait_until(lambda: bool(Worker.all(connection=client)), 60, "the rq worker",
                lambda: proc.poll() is None)
 
 
@@ -427,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         with ExitStack() as exits:
             exits.callback(processes.stop_all)
             ok = run(args, exits, processes)
-    except DemoError as exc:
+    except (DemoError, NotReady) as exc:
         say(f"\ndemo: {exc}")
         show_logs(work)
     except KeyboardInterrupt:

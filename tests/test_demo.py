@@ -8,13 +8,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from emulators.localhost import NotReady, wait_until
 from tests.bot.sse_client import Event, read_events
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,11 +49,11 @@ class DemoRun:
         return "\n".join(self.lines)
 
     def wait_for(self, text: str, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while text not in self.output:
-            assert self.proc.poll() is None, f"demo exited early:\n{self.output}"
-            assert time.monotonic() < deadline, f"no {text!r} after {seconds} s:\n{self.output}"
-            time.sleep(0.2)
+        try:
+            wait_until(lambda: text in self.output, seconds, f"{text!r} in the demo's output",
+                       alive=lambda: self.proc.poll() is None, interval=0.2)
+        except NotReady as exc:
+            raise AssertionError(f"{exc}:\n{self.output}") from None
 
     def finish(self, seconds: float) -> int:
         try:

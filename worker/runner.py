@@ -4,15 +4,20 @@ and reports every failed job on its issue."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import docker
 from rq import Worker
 from rq.job import Job
 
+from kiln.jobs import BuildJob, ReviseJob
 from kiln.settings import load_settings
 from sandbox import reap_orphans
-from worker.failure import FailureReporter
+from worker.flows.ending import JobEnding
+from worker.flows.failure import FailureReporter
+from worker.jobs import ending_for
 from worker.llm import make_llm
 from worker.runtime import Runtime, install
 from worker.warmup import warm_up
@@ -38,7 +43,7 @@ class KilnWorker(Worker):
         super().__init__(*args, **kwargs)
         self.runtime = Runtime.create(settings, self.connection, make_llm)
         install(self.runtime)
-        reporter = FailureReporter(self.runtime)
+        reporter = FailureReporter(self._open_ending)
         self.push_exc_handler(reporter)
         self._work_horse_killed_handler = reporter.horse_killed
         self._reap_orphans()
@@ -49,6 +54,11 @@ class KilnWorker(Worker):
         interval = self.job_monitoring_interval
         return int(min(remaining, interval) if remaining is not None else interval) \
             + HEARTBEAT_GRACE_SECONDS
+
+    @contextmanager
+    def _open_ending(self, job: BuildJob | ReviseJob) -> Iterator[JobEnding]:
+        with self.runtime.github.installation(job.installation_id) as gh:
+            yield ending_for(self.runtime, gh, job)
 
     def _reap_orphans(self) -> None:
         older_than = self.runtime.settings.job_timeout_seconds + ORPHAN_MARGIN_SECONDS

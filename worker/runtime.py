@@ -1,4 +1,4 @@
-"""The process-wide runtime jobs use: settings, Redis and the factories of every client."""
+"""The process-wide runtime jobs use: settings, Redis, build records and the clients' factories."""
 
 from __future__ import annotations
 
@@ -10,42 +10,40 @@ import docker
 from redis import Redis
 from rq import Queue
 
+from kiln.history import BuildHistory
 from kiln.settings import Settings
-from worker.github import GitHubClients
-from worker.history import BuildHistory, build_page_url
-from worker.ledger import JobLedger
+from worker.github.clients import GitHubClients
+from worker.state.ledger import JobLedger
+from worker.state.records import Records
 
 
 @dataclass(frozen=True)
 class Runtime:
     """Made once per worker process at start-up; jobs (in forked work-horses) share it.
 
-    Docker and model clients are made per job, inside the work-horse, because their HTTP
-    connection pools must not be shared across a fork.
+    Only the job entry points (`worker.jobs`) and the worker class read it: they hand each
+    flow the few collaborators it needs. Docker and model clients are made per job, inside
+    the work-horse, because their HTTP connection pools must not be shared across a fork.
     """
 
     settings: Settings
     redis: Redis
     github: GitHubClients
-    history: BuildHistory
-    ledger: JobLedger
+    records: Records
     open_docker: Callable[[], docker.DockerClient]
     open_llm: Callable[[Settings], Any]
 
     @classmethod
     def create(cls, settings: Settings, redis_client: Redis,
                open_llm: Callable[[Settings], Any]) -> Runtime:
-        history = BuildHistory.from_settings(redis_client, settings)
         retention = settings.history_retention_days * 24 * 3600
-        return cls(settings, redis_client, GitHubClients(settings, redis_client), history,
-                   JobLedger(redis_client, retention), docker.from_env, open_llm)
+        records = Records(BuildHistory.from_settings(redis_client, settings),
+                          JobLedger(redis_client, retention), settings.public_url)
+        return cls(settings, redis_client, GitHubClients(settings, redis_client), records,
+                   docker.from_env, open_llm)
 
     def queue(self) -> Queue:
         return Queue(self.settings.queue_name, connection=self.redis)
-
-    def build_url(self, build_id: str) -> str | None:
-        """The dashboard page of a build, when Kiln has a public address."""
-        return build_page_url(self.settings.public_url, build_id)
 
 
 _current: Runtime | None = None

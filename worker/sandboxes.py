@@ -1,4 +1,5 @@
-"""Opening a job's sandbox: the image for the language, the settings' limits, the job's label."""
+"""Opening and removing a job's sandboxes: the image for the language, the settings' limits,
+and the job's label that finds them again."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import Callable
 import docker
 
 from kiln.settings import Settings
-from sandbox import Sandbox, SandboxConfig
-from worker.ending import JOB_LABEL
-from worker.repo_config import RepoConfig
+from sandbox import Sandbox, SandboxConfig, remove_by_label
+from worker.flows.repo_config import RepoConfig
+
+JOB_LABEL = "kiln.job"
 
 
 def sandbox_opener(settings: Settings, client: docker.DockerClient, job_id: str,
@@ -26,3 +28,14 @@ def sandbox_opener(settings: Settings, client: docker.DockerClient, job_id: str,
         return open_sandbox
 
     return for_config
+
+
+def sandbox_remover(open_docker: Callable[[], docker.DockerClient]) -> Callable[[str], None]:
+    """Removes every sandbox of a job, with a Docker client of its own."""
+    def remove(job_id: str) -> None:
+        client = open_docker()
+        try:
+            remove_by_label(client, JOB_LABEL, job_id)
+        finally:
+            client.close()
+    return remove

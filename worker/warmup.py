@@ -36,7 +36,8 @@ GITHUB_MODELS = (
 
 def warm_up() -> None:
     """Import the jobs and the GitHub models they use, and compile the comment template."""
-    from worker import jobs, progress  # noqa: F401  (imported to be inherited by horses)
+    from worker import jobs  # noqa: F401  (imported to be inherited by horses)
+    from worker.thread import progress
 
     progress.compile_templates()
     models = importlib.import_module(MODELS_MODULE)

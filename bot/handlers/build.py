@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.decisions import Decision, Ignored, JobRequest
 from bot.delivery import Delivery
 from bot.handlers import EventKey, Handler
+from kiln.jobs import BuildJob
 from kiln.settings import Settings
-from kiln.states import JobKind
 
 
 def on_issue_labeled(delivery: Delivery, settings: Settings) -> Decision:
@@ -17,8 +17,8 @@ def on_issue_labeled(delivery: Delivery, settings: Settings) -> Decision:
         return Ignored("not the trigger label")
     if delivery.optional(str, "issue", "state") == "closed":
         return Ignored("issue is closed")
-    kwargs = {**delivery.repo_fields(), "issue_number": delivery.get(int, "issue", "number")}
-    return JobRequest(JobKind.BUILD, f"build-{delivery.id}", kwargs)
+    job = BuildJob(**delivery.repo_fields(), issue_number=delivery.get(int, "issue", "number"))
+    return JobRequest(job, f"build-{delivery.id}")
 
 
 HANDLERS: dict[EventKey, Handler] = {("issues", "labeled"): on_issue_labeled}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.decisions import Decision, Ignored, JobRequest
 from bot.delivery import Delivery
 from bot.handlers import EventKey, Handler
+from kiln.jobs import CommandJob
 from kiln.settings import Settings
-from kiln.states import JobKind
 
 HELP = "help"
 """The name sent for a bare ``/kiln``; the worker answers any unknown name with the command list."""
@@ -28,14 +28,10 @@ def on_comment_created(delivery: Delivery, settings: Settings) -> Decision:
     if name is None:
         return Ignored("not a command")
     comment_id = delivery.get(int, "comment", "id")
-    kwargs = {
-        **delivery.repo_fields(),
-        "number": delivery.get(int, "issue", "number"),
-        "is_pull_request": delivery.has("issue", "pull_request"),
-        "name": name,
-        "comment_id": comment_id,
-    }
-    return JobRequest(JobKind.COMMAND, f"command-{comment_id}", kwargs)
+    job = CommandJob(**delivery.repo_fields(), number=delivery.get(int, "issue", "number"),
+                     is_pull_request=delivery.has("issue", "pull_request"), name=name,
+                     comment_id=comment_id)
+    return JobRequest(job, f"command-{comment_id}")
 
 
 HANDLERS: dict[EventKey, Handler] = {("issue_comment", "created"): on_comment_created}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
 
 from bot.decisions import Decision, Ignored, JobRequest
 from bot.delivery import Delivery
 from bot.handlers import EventKey, Handler
+from kiln.jobs import ReviseJob
 from kiln.settings import Settings
-from kiln.states import JobKind
 
 CHANGES_REQUESTED = "changes_requested"
 
@@ -29,18 +28,12 @@ def mentions(body: str | None, mention: str) -> bool:
 def _revise(
     delivery: Delivery, pull_number: int, review_id: int | None, comment_id: int | None
 ) -> JobRequest:
-    kwargs: dict[str, Any] = {
-        **delivery.repo_fields(),
-        "pull_number": pull_number,
-        "review_id": review_id,
-        "comment_id": comment_id,
-    }
+    job = ReviseJob(**delivery.repo_fields(), pull_number=pull_number, review_id=review_id,
+                    comment_id=comment_id)
     if review_id is None:
-        return JobRequest(JobKind.REVISE, f"revise-comment-{comment_id}", kwargs)
+        return JobRequest(job, f"revise-comment-{comment_id}")
     # A review's comments arrive as separate deliveries; all of them share one job.
-    return JobRequest(
-        JobKind.REVISE, f"revise-review-{review_id}", kwargs, once_key=f"review:{review_id}"
-    )
+    return JobRequest(job, f"revise-review-{review_id}", once_key=f"review:{review_id}")
 
 
 def _kiln_pull_request(delivery: Delivery, settings: Settings) -> bool:

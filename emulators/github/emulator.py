@@ -10,12 +10,14 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from emulators.github import shapes
 from emulators.github.endpoints import ROUTES
 from emulators.github.faults import Faults
 from emulators.github.gitstore import Commit
 from emulators.github.operations import (
     add_comment,
     add_labels,
+    add_review_comment,
     commit_files,
     follow_branch,
     new_issue,
@@ -27,6 +29,7 @@ from emulators.github.records import (
     EmulatedApp,
     Installation,
     Issue,
+    PullData,
     PullView,
     RecordedRequest,
     Repo,
@@ -35,7 +38,6 @@ from emulators.github.records import (
 )
 from emulators.github.routing import Router
 from emulators.github.server import ApiServer
-from emulators.github.shapes import Shapes, synchronize_fields
 from emulators.github.state import GitHubState
 from emulators.github.webhooks import Outgoing, WebhookSender
 from emulators.serving import serving
@@ -48,8 +50,7 @@ class GitHubEmulator:
 
     def __init__(self, token_lifetime: float = 3600.0) -> None:
         self.state = GitHubState(token_lifetime=token_lifetime)
-        self.shapes = Shapes(self.state)
-        self.webhooks = WebhookSender(self.state, self.shapes)
+        self.webhooks = WebhookSender(self.state)
         self.faults = Faults()
         self.server = ApiServer(self.state, Router(ROUTES), self.webhooks, self.faults)
 
@@ -163,7 +164,7 @@ class GitHubEmulator:
             sha = commit_files(self.state, repo, branch, data, message, user)
             outgoing = []
             for issue, before in follow_branch(repo, f"refs/heads/{branch}", sha):
-                fields = synchronize_fields(self.shapes, repo, issue, before)
+                fields = shapes.synchronize_fields(self.state, repo, issue, before)
                 outgoing += self.webhooks.build(repo, "pull_request", "synchronize", user, fields)
         self._deliver(outgoing)
         return sha
@@ -179,9 +180,8 @@ class GitHubEmulator:
             repo = self.state.repo(owner, name)
             self.state.ensure_account(user)
             issue = new_issue(self.state, repo, title, body, user)
-            outgoing = self.webhooks.build(
-                repo, "issues", "opened", user, {"issue": self.shapes.issue(repo, issue)}
-            )
+            fields = shapes.subject_fields(self.state, repo, issue)
+            outgoing = self.webhooks.build(repo, "issues", "opened", user, fields)
         self._deliver(outgoing)
         return issue.number
 
@@ -189,18 +189,14 @@ class GitHubEmulator:
         with self.state.lock:
             repo = self.state.repo(owner, name)
             issue = self.state.issue(repo, number)
+            self.state.ensure_actor(user)
             outgoing = []
             for added in add_labels(self.state, repo, issue, [label]):
-                fields = self._issue_fields(repo, issue)
-                fields["label"] = self.shapes.label(repo, added)
+                fields = shapes.subject_fields(self.state, repo, issue)
+                fields["label"] = shapes.label(self.state, repo, added)
                 event = "pull_request" if issue.pull else "issues"
                 outgoing += self.webhooks.build(repo, event, "labeled", user, fields)
         self._deliver(outgoing)
-
-    def _issue_fields(self, repo: Repo, issue: Issue) -> dict[str, Any]:
-        if issue.pull is None:
-            return {"issue": self.shapes.issue(repo, issue)}
-        return {"number": issue.number, "pull_request": self.shapes.pull(repo, issue)}
 
     def comment(self, owner: str, name: str, number: int, body: str, user: str) -> int:
         with self.state.lock:
@@ -208,16 +204,8 @@ class GitHubEmulator:
             issue = self.state.issue(repo, number)
             self.state.ensure_account(user)
             comment = add_comment(self.state, issue, user, body)
-            outgoing = self.webhooks.build(
-                repo,
-                "issue_comment",
-                "created",
-                user,
-                {
-                    "issue": self.shapes.issue(repo, issue),
-                    "comment": self.shapes.comment(repo, issue, comment),
-                },
-            )
+            fields = shapes.comment_fields(self.state, repo, issue, comment)
+            outgoing = self.webhooks.build(repo, "issue_comment", "created", user, fields)
         self._deliver(outgoing)
         return comment.id
 
@@ -233,51 +221,34 @@ class GitHubEmulator:
     ) -> int:
         with self.state.lock:
             repo = self.state.repo(owner, name)
-            issue = self.state.pull(repo, pull_number)
-            assert issue.pull is not None
+            issue, pull = self.state.pull(repo, pull_number)
             self.state.ensure_account(user)
             now = self.state.now()
-            review = Review(self.state.next_id(), user, body, state, issue.pull.head_sha, now)
-            issue.pull.reviews.append(review)
+            review = Review(self.state.next_id(), user, body, state, pull.head_sha, now)
+            pull.reviews.append(review)
             outgoing = []
             for line in comments or []:
-                outgoing += self._line_comment(repo, issue, review, line)
-            outgoing += self.webhooks.build(
-                repo,
-                "pull_request_review",
-                "submitted",
-                user,
-                {
-                    # webhooks spell the review state in lower case, the REST API in upper case
-                    "review": self.shapes.review(repo, issue, review) | {"state": state.lower()},
-                    "pull_request": self.shapes.pull(repo, issue, full=False),
-                },
-            )
+                outgoing += self._line_comment(repo, issue, pull, review, line)
+            # webhooks spell the review state in lower case, the REST API in upper case
+            fields = {
+                "review": shapes.review(self.state, repo, issue, review) | {"state": state.lower()},
+                "pull_request": shapes.pull(self.state, repo, issue, full=False),
+            }
+            outgoing += self.webhooks.build(repo, "pull_request_review", "submitted", user, fields)
         self._deliver(outgoing)
         return review.id
 
     def _line_comment(
-        self, repo: Repo, issue: Issue, review: Review, line: dict[str, Any]
+        self, repo: Repo, issue: Issue, pull: PullData, review: Review, line: dict[str, Any]
     ) -> list[Outgoing]:
-        assert issue.pull is not None
-        now = self.state.now()
-        made = ReviewComment(
-            self.state.next_id(), line["path"], line.get("line"), line["body"], review.user,
-            review.commit_id, now, now, review.id,
+        made = add_review_comment(
+            self.state, pull, review.user, line["body"], path=line["path"],
+            line=line.get("line"), commit_id=review.commit_id, review_id=review.id,
         )  # fmt: skip
-        issue.pull.review_comments.append(made)
-        fields = self._review_comment_fields(repo, issue, made)
+        fields = shapes.review_comment_fields(self.state, repo, issue, made)
         return self.webhooks.build(
             repo, "pull_request_review_comment", "created", review.user, fields
         )
-
-    def _review_comment_fields(
-        self, repo: Repo, issue: Issue, comment: ReviewComment
-    ) -> dict[str, Any]:
-        return {
-            "comment": self.shapes.review_comment(repo, issue, comment),
-            "pull_request": self.shapes.pull(repo, issue, full=False),
-        }
 
     @property
     def deliveries(self) -> list[Delivery]:
@@ -302,13 +273,12 @@ class GitHubEmulator:
 
     def pull(self, owner: str, name: str, number: int) -> PullView:
         with self.state.lock:
-            issue = self.state.pull(self.state.repo(owner, name), number)
-            return _pull_view(issue)
+            return _pull_view(*self.state.pull(self.state.repo(owner, name), number))
 
     def pulls(self, owner: str, name: str) -> list[PullView]:
         with self.state.lock:
             repo = self.state.repo(owner, name)
-            return [_pull_view(i) for i in repo.issues.values() if i.pull is not None]
+            return [_pull_view(i, i.pull) for i in repo.issues.values() if i.pull is not None]
 
     def branches(self, owner: str, name: str) -> dict[str, str]:
         with self.state.lock:
@@ -335,9 +305,8 @@ class GitHubEmulator:
 
     def review_comments(self, owner: str, name: str, pull: int) -> list[ReviewComment]:
         with self.state.lock:
-            issue = self.state.pull(self.state.repo(owner, name), pull)
-            assert issue.pull is not None
-            return self._copy(issue.pull.review_comments)
+            _, data = self.state.pull(self.state.repo(owner, name), pull)
+            return self._copy(data.review_comments)
 
     def repo_exists(self, owner: str, name: str) -> bool:
         with self.state.lock:
@@ -381,9 +350,7 @@ def _resolved(repo: Repo, ref: str) -> str:
     return sha
 
 
-def _pull_view(issue: Issue) -> PullView:
-    assert issue.pull is not None
-    pull = issue.pull
+def _pull_view(issue: Issue, pull: PullData) -> PullView:
     return PullView(
         issue.number,
         issue.title,

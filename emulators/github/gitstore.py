@@ -6,9 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 FILE_MODE = "100644"
-EXEC_MODE = "100755"
 TREE_MODE = "040000"
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 class GitError(ValueError):
@@ -151,10 +149,6 @@ class GitStore:
             elif isinstance(change, tuple):
                 entries[name] = TreeEntry(change[0], name, change[1])
         return self.put_tree(list(entries.values()))
-
-    def files_tree(self, files: dict[str, bytes]) -> str:
-        changes = {path: (FILE_MODE, self.put_blob(data)) for path, data in files.items()}
-        return self.build_tree(dict(changes), None)
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         seen: set[str] = set()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from emulators.github.gitstore import Signature
-from emulators.github.records import Comment, Issue, Label, Reaction, Repo
+from emulators.github.gitstore import FILE_MODE, Signature
+from emulators.github.records import Comment, Issue, Label, PullData, Reaction, Repo, ReviewComment
 from emulators.github.state import GitHubState
 
 LABEL_COLORS = ("d73a4a", "0075ca", "a2eeef", "7057ff", "008672", "e4e669", "d876e3")
@@ -14,6 +14,29 @@ def add_comment(state: GitHubState, issue: Issue, user: str, body: str) -> Comme
     comment = Comment(state.next_id(), body, user, now, now)
     issue.comments.append(comment)
     issue.updated_at = now
+    return comment
+
+
+def add_review_comment(
+    state: GitHubState,
+    pull: PullData,
+    user: str,
+    body: str,
+    *,
+    path: str,
+    line: int | None,
+    commit_id: str,
+    review_id: int | None = None,
+    in_reply_to_id: int | None = None,
+    side: str = "RIGHT",
+) -> ReviewComment:
+    """A comment on a line of the pull request's diff, added to the pull request's list."""
+    now = state.now()
+    comment = ReviewComment(
+        state.next_id(), path, line, body, user, commit_id, now, now,
+        review_id, in_reply_to_id, side,
+    )  # fmt: skip
+    pull.review_comments.append(comment)
     return comment
 
 
@@ -81,7 +104,7 @@ def commit_files(
     ref = f"refs/heads/{branch}"
     # a new branch starts from the default branch, as a user's push of a fresh branch would
     parent = repo.refs.get(ref) or repo.refs.get(f"refs/heads/{repo.default_branch}")
-    changes = {path: ("100644", git.put_blob(data)) for path, data in files.items()}
+    changes = {path: (FILE_MODE, git.put_blob(data)) for path, data in files.items()}
     base = git.commit(parent).tree if parent else None
     tree = git.build_tree(dict(changes), base)
     who = signature(state, author)

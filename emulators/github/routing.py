@@ -9,8 +9,7 @@ from typing import Any
 
 from emulators.github.auth import Caller, reachable_repo
 from emulators.github.errors import invalid, not_found
-from emulators.github.records import Repo
-from emulators.github.shapes import Shapes
+from emulators.github.records import Issue, PullData, Repo
 from emulators.github.state import GitHubState
 from emulators.github.webhooks import Outgoing, WebhookSender
 
@@ -30,7 +29,6 @@ class Call:
     """One request as a handler sees it; ``events`` collects webhooks to send afterwards."""
 
     state: GitHubState
-    shapes: Shapes
     webhooks: WebhookSender
     caller: Caller
     params: dict[str, str]
@@ -41,6 +39,12 @@ class Call:
 
     def repo(self) -> Repo:
         return reachable_repo(self.state, self.caller, self.params["owner"], self.params["repo"])
+
+    def pull(self) -> tuple[Repo, Issue, PullData]:
+        """The pull request the path names, with its repository; 404 for a plain issue."""
+        repo = self.repo()
+        issue, pull = self.state.pull(repo, self.number())
+        return repo, issue, pull
 
     def number(self, name: str = "number") -> int:
         try:

@@ -16,7 +16,6 @@ from emulators.github.faults import Faults
 from emulators.github.ratelimit import RateLimits
 from emulators.github.records import RecordedRequest
 from emulators.github.routing import Call, Reply, Router
-from emulators.github.shapes import Shapes
 from emulators.github.state import GitHubState
 from emulators.github.webhooks import Outgoing, WebhookSender
 
@@ -33,7 +32,6 @@ class ApiServer:
         self.router = router
         self.webhooks = webhooks
         self.faults = faults
-        self.shapes = Shapes(state)
         self.limits = RateLimits()
 
     def asgi(self) -> Starlette:
@@ -80,7 +78,6 @@ class ApiServer:
             caller = authenticate(self.state, request.headers.get("authorization"))
             call = Call(
                 self.state,
-                self.shapes,
                 self.webhooks,
                 caller,
                 params,

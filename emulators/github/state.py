@@ -16,6 +16,7 @@ from emulators.github.records import (
     EmulatedApp,
     Installation,
     Issue,
+    PullData,
     RecordedRequest,
     Repo,
     Token,
@@ -53,10 +54,19 @@ class GitHubState:
         return found
 
     def ensure_account(self, login: str, type: str = "User") -> Account:
+        """The login's account, recorded on first sight: renderers only look accounts up."""
         key = login.lower()
         if key not in self.accounts:
             self.accounts[key] = Account(self.next_id(), login, type)
         return self.accounts[key]
+
+    def ensure_actor(self, login: str) -> Account:
+        """The account of someone seen only acting; apps' bots are named ``<slug>[bot]``."""
+        return self.ensure_account(login, "Bot" if login.endswith("[bot]") else "User")
+
+    def is_organization(self, login: str) -> bool:
+        found = self.accounts.get(login.lower())
+        return found is not None and found.type == "Organization"
 
     def repo(self, owner: str, name: str) -> Repo:
         found = self.repos.get((owner.lower(), name.lower()))
@@ -70,11 +80,12 @@ class GitHubState:
             raise not_found()
         return found
 
-    def pull(self, repo: Repo, number: int) -> Issue:
+    def pull(self, repo: Repo, number: int) -> tuple[Issue, PullData]:
+        """A pull request: its issue side and its pull side; 404 for a plain issue."""
         found = self.issue(repo, number)
         if found.pull is None:
             raise not_found()
-        return found
+        return found, found.pull
 
     def installations_for(self, repo: Repo) -> list[Installation]:
         """The installations that cover a repository (each app gets its own webhook)."""

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
+from emulators.github import shapes
 from emulators.github.records import Delivery, EmulatedApp, Repo
-from emulators.github.shapes import Shapes, node_id
 from emulators.github.state import GitHubState
 
 USER_AGENT = "GitHub-Hookshot/emulator"
@@ -40,9 +40,8 @@ def sign(secret: str, body: bytes) -> str:
 class WebhookSender:
     """Builds GitHub's payloads and delivers them; a background thread sends the queued ones."""
 
-    def __init__(self, state: GitHubState, shapes: Shapes) -> None:
+    def __init__(self, state: GitHubState) -> None:
         self.state = state
-        self.shapes = shapes
         self._queue: queue.Queue[Outgoing | None] = queue.Queue()
         self._thread: threading.Thread | None = None
 
@@ -58,7 +57,7 @@ class WebhookSender:
             payload = self._payload(repo, action, sender, fields)
             payload["installation"] = {
                 "id": installation.id,
-                "node_id": node_id("II", installation.id),
+                "node_id": shapes.node_id("II", installation.id),
             }
             outgoing.append(self._outgoing(app, event, action, payload))
         return outgoing
@@ -68,11 +67,10 @@ class WebhookSender:
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {} if action is None else {"action": action}
         payload.update(fields)
-        payload["repository"] = self.shapes.repo(repo, viewer_permissions=False)
-        owner = self.state.accounts.get(repo.owner.lower())
-        if owner is not None and owner.type == "Organization":
-            payload["organization"] = self.shapes.organization(repo.owner)
-        payload["sender"] = self.shapes.user(sender)
+        payload["repository"] = shapes.repo(self.state, repo, viewer_permissions=False)
+        if self.state.is_organization(repo.owner):
+            payload["organization"] = shapes.organization(self.state, repo.owner)
+        payload["sender"] = shapes.user(self.state, sender)
         return payload
 
     def _outgoing(

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from starlette.testclient import TestClient
 
 from bot.app import create_app
 from bot.signature import sign
+from emulators.localhost import NotReady, free_port, wait_until
 from tests.bot.conftest import SECRET, fixture, signed_headers
-from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,15 +78,21 @@ def served(redis_url, redis_conn, app_private_key, tmp_path) -> Iterator[str]:
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise AssertionError(f"uvicorn exited: {proc.communicate()[0]}")
-        try:
-            httpx.get(f"{url}/healthz")
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError("uvicorn did not start")
+    try:
+        wait_until(lambda: answers(url), 10, "uvicorn to answer",
+                   alive=lambda: proc.poll() is None, interval=0.05)
+    except NotReady:
+        if proc.poll() is not None:  # its output says why it exited
+            raise AssertionError(f"uvicorn exited: {proc.communicate()[0]}") from None
+        raise
+
+
+def answers(url: str) -> bool:
+    try:
+        httpx.get(f"{url}/healthz")
+    except httpx.TransportError:
+        return False
+    return True
 
 
 def test_served_app_queues_a_signed_delivery(served, redis_conn) -> None:

@@ -12,8 +12,8 @@ from bot.build_view import (
     started_text,
     subject_text,
 )
+from kiln.history import BuildRecord, LogLine
 from kiln.states import BuildState
-from worker.history import BuildRecord, LogLine
 
 
 def record(**changes: object) -> BuildRecord:

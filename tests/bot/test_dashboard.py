@@ -11,11 +11,11 @@ import pytest
 import redis
 
 from bot.app import create_app
+from kiln.history import BuildHistory
 from kiln.settings import Settings
 from kiln.states import BuildState
 from tests.bot.live_server import serve
 from tests.bot.sse_client import read_events
-from worker.history import BuildHistory
 
 DAY = 24 * 3600
 BUILD_LINK = re.compile(r'href="/builds/([0-9a-f]{16})"')

@@ -9,11 +9,11 @@ import pytest
 import redis
 
 from bot.app import create_app
+from kiln.history import BuildHistory
 from kiln.settings import Settings
 from kiln.states import BuildState
 from tests.bot.live_server import serve
 from tests.conftest import ARTIFACTS
-from worker.history import BuildHistory
 
 LIVE_LINES = [("write_file greet.py", 1), ("pytest -q: 1 failed (NameError)", 1),
               ("edit_file greet.py", 2), ("pytest -q: 2 passed", 2),

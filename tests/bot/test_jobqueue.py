@@ -12,12 +12,15 @@ from rq import Queue, SimpleWorker
 
 from bot.decisions import JobRequest
 from bot.jobqueue import JobQueue, Submission
-from kiln.jobs import JOB_FUNCTIONS
+from kiln.jobs import JOB_FUNCTIONS, BuildJob, CommandJob, ReviseJob
 from kiln.states import JobKind
 
-KWARGS = {"installation_id": 1, "owner": "o", "repo": "r", "issue_number": 3, "sender": "s",
-          "delivery_id": "d1"}
-REVIEW = JobRequest(JobKind.REVISE, "revise-review-7", KWARGS, once_key="review:7")
+BUILD = BuildJob(installation_id=1, owner="o", repo="r", issue_number=3, sender="s")
+KWARGS = {"installation_id": 1, "owner": "o", "repo": "r", "issue_number": 3, "sender": "s"}
+COMMAND = CommandJob(installation_id=1, owner="o", repo="r", number=3, is_pull_request=False,
+                     sender="s", name="status", comment_id=9)
+REVIEW = JobRequest(ReviseJob(installation_id=1, owner="o", repo="r", pull_number=3, sender="s",
+                              review_id=7, comment_id=None), "revise-review-7", once_key="review:7")
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def submit(make_settings, redis_url, redis_conn) -> Iterator:
 
 
 def test_queued_job_is_what_rq_reads_back(submit, redis_conn) -> None:
-    request = JobRequest(JobKind.BUILD, "build-d1", KWARGS)
+    request = JobRequest(BUILD, "build-d1")
 
     assert submit("d1", request, job_timeout_seconds=900, job_failure_ttl_seconds=3600) is (
         Submission.QUEUED)
@@ -52,9 +55,9 @@ def test_queued_job_is_what_rq_reads_back(submit, redis_conn) -> None:
 
 
 def test_commands_wait_on_their_own_queue_apart_from_builds(submit, redis_conn) -> None:
-    submit("d1", JobRequest(JobKind.BUILD, "build-d1", KWARGS))
-    submit("d2", JobRequest(JobKind.COMMAND, "command-9", KWARGS))
-    submit("d3", JobRequest(JobKind.BUILD, "build-d3", KWARGS))
+    submit("d1", JobRequest(BUILD, "build-d1"))
+    submit("d2", JobRequest(COMMAND, "command-9"))
+    submit("d3", JobRequest(BUILD, "build-d3"))
 
     assert Queue("kiln", connection=redis_conn).job_ids == ["build-d1", "build-d3"]
     commands = Queue("kiln-commands", connection=redis_conn)
@@ -67,7 +70,7 @@ def test_commands_wait_on_their_own_queue_apart_from_builds(submit, redis_conn) 
 def test_concurrent_submissions_each_get_their_own_answer(
     make_settings, redis_url, redis_conn
 ) -> None:
-    requests = [(f"d{n % 5}", JobRequest(JobKind.BUILD, f"build-d{n % 5}", KWARGS))
+    requests = [(f"d{n % 5}", JobRequest(BUILD, f"build-d{n % 5}"))
                 for n in range(20)]
 
     async def all_at_once() -> list[Submission]:
@@ -87,7 +90,7 @@ def test_concurrent_submissions_each_get_their_own_answer(
 
 def test_an_rq_worker_runs_the_queued_job(submit, redis_conn) -> None:
     functions = {JobKind.BUILD: "tests.bot.probe_jobs.echo"}
-    submit("d1", JobRequest(JobKind.BUILD, "build-d1", KWARGS), functions=functions)
+    submit("d1", JobRequest(BUILD, "build-d1"), functions=functions)
     queue = Queue("kiln", connection=redis_conn)
 
     SimpleWorker([queue], connection=redis_conn).work(burst=True)

@@ -10,10 +10,11 @@ from rq.utils import utcformat
 
 from bot.decisions import JobRequest
 from bot.jobrecord import JobRecord, timestamp
-from kiln.states import JobKind
+from kiln.jobs import ReviseJob
 
-KWARGS = {"installation_id": 1, "owner": "o", "repo": "r", "issue_number": 3, "sender": "s"}
-REQUEST = JobRequest(JobKind.REVISE, "revise-review-7", KWARGS, once_key="review:7")
+KWARGS = {"installation_id": 1, "owner": "o", "repo": "r", "pull_number": 3, "sender": "s",
+          "review_id": 7, "comment_id": None}
+REQUEST = JobRequest(ReviseJob(**KWARGS), "revise-review-7", once_key="review:7")
 NOW = datetime(2026, 11, 23, 11, 37, 5, 123456, tzinfo=UTC)
 
 

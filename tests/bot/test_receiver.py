@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 from bot.app import create_app
 from bot.body import GITHUB_MAX_PAYLOAD
 from bot.receiver import WEBHOOK_PATH
+from emulators.localhost import free_port
 from tests.bot.conftest import fixture, post_signed, signed_headers
-from tests.conftest import free_port
 
 BODY = json.dumps(fixture("issues.labeled")).encode()
 

@@ -36,7 +36,6 @@ def test_trigger_label_queues_a_build(deliver, queued) -> None:
         "repo": "Hello-World",
         "issue_number": 1,
         "sender": "Codertocat",
-        "delivery_id": "d-build-1",
     }
 
 
@@ -88,7 +87,7 @@ def test_slash_commands_queue_a_command(deliver, queued, body, name) -> None:
     assert job.kwargs == {
         "installation_id": 42424242, "owner": "Codertocat", "repo": "Hello-World",
         "number": 1, "is_pull_request": False, "sender": "Codertocat", "name": name,
-        "comment_id": comment_id, "delivery_id": "d-cmd",
+        "comment_id": comment_id,
     }
 
 
@@ -130,7 +129,6 @@ def test_mention_on_a_kiln_pull_request_queues_a_revision(deliver, queued) -> No
     assert job.kwargs == {
         "installation_id": 42424242, "owner": "Codertocat", "repo": "Hello-World",
         "pull_number": 1, "sender": "Codertocat", "review_id": None, "comment_id": comment_id,
-        "delivery_id": "d-rev",
     }
 
 
@@ -164,7 +162,6 @@ def test_review_requesting_changes_queues_a_revision(deliver, queued) -> None:
     assert job.kwargs == {
         "installation_id": 42424242, "owner": "Codertocat", "repo": "Hello-World",
         "pull_number": 2, "sender": "Codertocat", "review_id": review_id, "comment_id": None,
-        "delivery_id": "d-review",
     }
 
 

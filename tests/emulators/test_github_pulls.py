@@ -118,6 +118,20 @@ def test_requested_reviewers(github: GitHubWorld) -> None:
     assert github.emu.pull("alice", "proj", number).requested_reviewers == ["carol"]
 
 
+def test_pull_endpoints_do_not_know_plain_issues(github: GitHubWorld) -> None:
+    number = github.emu.open_issue("alice", "proj", "Add subtract", None, "alice")
+    with github.client() as gh:
+        for ask in (
+            lambda: gh.rest.pulls.get("alice", "proj", number),
+            lambda: gh.rest.pulls.list_reviews("alice", "proj", number),
+            lambda: gh.rest.pulls.list_review_comments("alice", "proj", number),
+            lambda: gh.rest.pulls.list_requested_reviewers("alice", "proj", number),
+        ):
+            with pytest.raises(RequestFailed) as missing:
+                ask()
+            assert missing.value.response.status_code == 404
+
+
 def test_check_runs(github: GitHubWorld) -> None:
     head = github.emu.branches("alice", "proj")["main"]
     with github.client() as gh:

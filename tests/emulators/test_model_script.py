@@ -10,6 +10,7 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
+from emulators.localhost import wait_until
 from emulators.model import ScriptedModel, ToolCall, Turn, dump_script, load_script
 
 SCRIPT = [
@@ -63,9 +64,8 @@ def test_a_delayed_turn_leaves_the_server_free_for_other_requests() -> None:
         slow = threading.Thread(target=client.chat.completions.create,
                                 kwargs={"model": "gpt-4.1-mini", "messages": HELLO})
         slow.start()
-        deadline = time.monotonic() + 10
-        while not model.requests and time.monotonic() < deadline:
-            time.sleep(0.01)  # the chat request has arrived and the model is "thinking"
+        # Once the chat request has arrived, the model is "thinking" for five seconds.
+        wait_until(lambda: model.requests, 10, "the chat request", interval=0.01)
         names = [listed.id for listed in client.models.list()]
         still_thinking = slow.is_alive()
         slow.join(30)

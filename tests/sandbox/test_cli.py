@@ -6,12 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import docker
 import pytest
 
+from emulators.localhost import wait_until
 from tests.sandbox.conftest import leftovers
 
 pytestmark = pytest.mark.docker
@@ -67,10 +67,8 @@ def test_interrupt_leaves_nothing_behind(docker_client: docker.DockerClient, pro
     proc.send_signal(signal.SIGINT)
     proc.wait(60)
     assert proc.returncode == 130
-    deadline = time.monotonic() + 10
-    while leftovers(docker_client, {"kiln.cli": str(proc.pid)}) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert leftovers(docker_client, {"kiln.cli": str(proc.pid)}) == []
+    wait_until(lambda: not leftovers(docker_client, {"kiln.cli": str(proc.pid)}), 10,
+               "the interrupted CLI's sandbox to be removed", interval=0.2)
 
 
 def test_build_images_skips_images_that_exist(docker_client: docker.DockerClient) -> None:

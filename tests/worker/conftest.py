@@ -19,14 +19,15 @@ from rq import Worker
 
 from bot.app import create_app
 from emulators.github import EmulatedApp, GitHubEmulator
+from emulators.localhost import NotReady, wait_until
 from emulators.model import ScriptedModel
 from emulators.serving import serving
 from kiln.settings import Settings
 from sandbox import remove_by_label
-from worker.ending import JOB_LABEL
-from worker.github import GitHubClients
-from worker.lock import IssueLock
-from worker.progress import MARKER
+from worker.github.clients import GitHubClients
+from worker.sandboxes import JOB_LABEL
+from worker.state.lock import IssueLock
+from worker.thread.progress import MARKER
 
 OWNER = "octo"
 REPO = "demo"
@@ -117,17 +118,6 @@ def open_sandbox(docker_client: Any,
 WORKER_START_SECONDS = 30.0
 
 
-def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 @dataclass
 class KilnStack:
     """Kiln running for real against the emulator: the web app, workers, the scripted model."""
@@ -201,7 +191,7 @@ class KilnStack:
             return str(wait_until(lambda: (body := self.progress_body(number))
                                   and f": {state}\n" in body and body,
                                   timeout, f"the progress comment of #{number} to say {state}"))
-        except AssertionError:
+        except (AssertionError, NotReady):  # the check asserts one progress comment, too
             print(self.worker_logs())
             print("scripted model failures:", self.model.failures)
             for comment in self.emulator.issue(OWNER, REPO, number).comments:

@@ -1,16 +1,18 @@
-"""run_build end to end: the scripted model over real HTTP, tests run in a real sandbox."""
+"""run_build end to end: a scripted model over real HTTP, tests in FakeBoxes (a few in Docker)."""
 
 from __future__ import annotations
 
 import itertools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulators.model import ToolCall, Turn
 from kiln.settings import Settings
+from tests.worker.fake_box import FakeSandboxes
 from worker.builder import (
     Budget,
     BuildRequest,
@@ -23,7 +25,6 @@ from worker.builder import (
     run_build,
 )
 
-pytestmark = pytest.mark.docker
 TEST_COMMAND = "python3 -m pytest -q"
 CALC = "def add(a, b):\n    return a + b\n"
 CALC_TEST = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
@@ -51,10 +52,12 @@ def request(**changes: Any) -> BuildRequest:
     return BuildRequest(**{**values, **changes})
 
 
-@pytest.fixture
-def build(serve_model: Callable[..., Any], open_sandbox: Callable[[str], Any],
-          make_settings: Callable[..., Settings]) -> Callable[..., tuple[BuildResult, Any]]:
-    """Run one build against a script; returns the result and the scripted model."""
+Build = Callable[..., tuple[BuildResult, Any]]
+
+
+def builder(serve_model: Callable[..., Any], open_sandbox: Callable[[str], Any],
+            make_settings: Callable[..., Settings]) -> Build:
+    """Runs one build against a script; returns the result and the scripted model."""
 
     def run(turns: list[Turn], req: BuildRequest | None = None, **kwargs: Any) -> tuple[
             BuildResult, Any]:
@@ -70,8 +73,40 @@ def build(serve_model: Callable[..., Any], open_sandbox: Callable[[str], Any],
     return run
 
 
-def test_one_pass_build_passes_and_reports(build: Callable[..., Any]) -> None:
-    result, model = build([
+@pytest.fixture
+def sandboxes(tmp_path: Path) -> FakeSandboxes:
+    return FakeSandboxes(tmp_path)
+
+
+@pytest.fixture
+def build(serve_model: Callable[..., Any], sandboxes: FakeSandboxes,
+          make_settings: Callable[..., Settings]) -> Build:
+    """Builds in FakeBoxes; every box the build opened is closed when it returns."""
+    run = builder(serve_model, sandboxes, make_settings)
+
+    def run_and_check(*args: Any, **kwargs: Any) -> tuple[BuildResult, Any]:
+        outcome = run(*args, **kwargs)
+        assert all(box.stopped for box in sandboxes.boxes)
+        return outcome
+
+    return run_and_check
+
+
+@pytest.fixture
+def docker_build(serve_model: Callable[..., Any], open_sandbox: Callable[[str], Any],
+                 make_settings: Callable[..., Settings]) -> Build:
+    """Builds in real sandboxes, for what only the images can show."""
+    return builder(serve_model, open_sandbox, make_settings)
+
+
+@pytest.fixture(params=["fake", pytest.param("docker", marks=pytest.mark.docker)])
+def either_build(request: pytest.FixtureRequest) -> Build:
+    build: Build = request.getfixturevalue("build" if request.param == "fake" else "docker_build")
+    return build
+
+
+def test_one_pass_build_passes_and_reports(either_build: Build) -> None:
+    result, model = either_build([
         plan_turn(),
         Turn.tool_calls([write("calc.py", CALC), write("test_calc.py", CALC_TEST)],
                         expect="Test command (Kiln runs exactly this"),
@@ -208,10 +243,12 @@ def test_a_429_is_retried_and_the_build_goes_on(build: Callable[..., Any]) -> No
     assert result.passed and len(model.requests) == 3 and result.usage.calls == 2
 
 
-def test_an_unreachable_model_ends_the_run_with_the_reason(build: Callable[..., Any]) -> None:
+def test_an_unreachable_model_ends_the_run_with_the_reason(
+        build: Callable[..., Any], sandboxes: FakeSandboxes) -> None:
     result, _ = build([Turn.error(500), Turn.error(500)], retries=1)
     assert result.stop_reason is StopReason.MODEL_ERROR and result.plan is None
     assert "HTTP 500" in result.steps[-1].detail
+    assert sandboxes.boxes == []  # no plan, so no sandbox was opened
 
 
 def test_an_invalid_plan_is_corrected(build: Callable[..., Any]) -> None:
@@ -242,7 +279,7 @@ def test_tests_that_collect_nothing_are_not_a_success(build: Callable[..., Any])
 
 
 def test_install_runs_when_manifests_change_and_its_failure_reaches_the_model(
-        build: Callable[..., Any]) -> None:
+        build: Callable[..., Any], sandboxes: FakeSandboxes) -> None:
     install = "! grep -q broken requirements.txt"
     result, model = build([
         plan_turn(install_command=install),
@@ -256,6 +293,10 @@ def test_install_runs_when_manifests_change_and_its_failure_reaches_the_model(
     installs = [step.message for step in result.steps if step.kind is StepKind.INSTALL]
     assert installs[0] == "install failed: exit code 1"
     assert installs[1].startswith("installed dependencies")
+    [box] = sandboxes.boxes
+    assert [args[:2] for args in box.called("install")] == [
+        (install, {"requirements.txt": b"broken-package\n"}),
+        (install, {"requirements.txt": b"# nothing needed\n"})]
 
 
 NODE_TEST = ("const test = require('node:test');\nconst assert = require('node:assert');\n"
@@ -263,8 +304,9 @@ NODE_TEST = ("const test = require('node:test');\nconst assert = require('node:a
              "test('adds', () => assert.strictEqual(add(2, 3), 5));\n")
 
 
-def test_a_node_project_is_judged_by_node_s_test_runner(build: Callable[..., Any]) -> None:
-    result, _ = build([
+@pytest.mark.docker
+def test_a_node_project_is_judged_by_node_s_test_runner(docker_build: Build) -> None:
+    result, _ = docker_build([
         plan_turn(language="node", test_command="node --test", files=["calc.js"]),
         Turn.tool_calls([write("calc.js", "exports.add = (a, b) => a + b;\n"),
                          write("calc.test.js", NODE_TEST), finish()]),

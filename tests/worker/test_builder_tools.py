@@ -1,36 +1,60 @@
-"""The builder's tools against a real sandbox: edits, errors, commands, synced trees."""
+"""The builder's tools on a FakeBox (one also on a real sandbox): edits, errors, commands."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.worker.fake_box import FakeBox
 from worker.builder import Budget, Plan, Step, StopReason
 from worker.builder.budget import Meter
 from worker.builder.steplog import StepLog
 from worker.builder.suite import Suite
 from worker.builder.toolbox import STREAM_LIMIT_CHARS, Toolbox
-from worker.builder.workspace import Workspace
+from worker.builder.workspace import Box, Workspace
 
-pytestmark = pytest.mark.docker
 START = {"app.py": b"x = 1\ny = 1\nz = 2\n", "logo.png": b"\x89PNG\xff\xfe"}
 
 
-@pytest.fixture
-def toolbox(open_sandbox: Callable[[str], Any]) -> Iterator[Toolbox]:
+def make_toolbox(box: Box) -> Toolbox:
     plan = Plan(goal="g", language="python", files=[], install_command=None,
                 test_command="python3 -m pytest -q", steps=["s"])
     meter = Meter(Budget(1000, 10, 2, 300.0), clock=lambda: 0.0)
     log = StepLog(lambda _step: None, meter)
-    with open_sandbox("python") as box:
-        workspace = Workspace(box, START)
-        yield Toolbox(workspace, Suite(workspace, plan, meter, log), meter, log)
+    workspace = Workspace(box, START)
+    return Toolbox(workspace, Suite(workspace, plan, meter, log), meter, log)
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Iterator[FakeBox]:
+    with FakeBox(parent=tmp_path) as fake:
+        yield fake
+
+
+@pytest.fixture
+def toolbox(box: FakeBox) -> Toolbox:
+    return make_toolbox(box)
+
+
+@pytest.fixture
+def docker_toolbox(open_sandbox: Callable[[str], Any]) -> Iterator[Toolbox]:
+    with open_sandbox("python") as real:
+        yield make_toolbox(real)
+
+
+@pytest.fixture(params=["fake", pytest.param("docker", marks=pytest.mark.docker)])
+def either_toolbox(request: pytest.FixtureRequest) -> Toolbox:
+    """The toolbox on a FakeBox, and again on a real sandbox (output cap, changed files)."""
+    toolbox: Toolbox = request.getfixturevalue(
+        "toolbox" if request.param == "fake" else "docker_toolbox")
+    return toolbox
 
 
 def call(toolbox: Toolbox, name: str, **arguments: Any) -> str:
-    import json
     return toolbox.call(name, json.dumps(arguments)).content
 
 
@@ -56,7 +80,8 @@ def test_bad_calls_come_back_as_errors(toolbox: Toolbox) -> None:
     assert toolbox.call("run_tests", "[1, 2]").content.startswith("Error: invalid arguments")
 
 
-def test_run_command_cuts_output_and_picks_up_changed_files(toolbox: Toolbox) -> None:
+def test_run_command_cuts_output_and_picks_up_changed_files(either_toolbox: Toolbox) -> None:
+    toolbox = either_toolbox
     command = "seq 1 100000; echo made > new.txt; rm app.py; echo oops >&2; exit 3"
     text = call(toolbox, "run_command", command=command)
     assert text.startswith("Exit code 3,")
@@ -87,3 +112,24 @@ def test_run_tests_counts_against_the_budget(toolbox: Toolbox) -> None:
     assert [step.message for step in seen][-1] == "iteration 0: tests 1 passed"
     result = toolbox.call("run_tests", "{}")
     assert result.stop is StopReason.TEST_RUNS and toolbox.meter.test_runs == 2
+
+
+def test_edits_reach_the_sandbox_in_one_batch_before_the_next_command(
+        toolbox: Toolbox, box: FakeBox) -> None:
+    call(toolbox, "write_file", path="a.py", content="a = 1\n")
+    call(toolbox, "edit_file", path="a.py", old="a = 1", new="a = 2")
+    call(toolbox, "delete_file", path="logo.png")
+    assert box.calls == []
+    assert call(toolbox, "run_command", command="cat a.py; ls", timeout=7).endswith(
+        "--- stdout ---\na = 2\na.py\napp.py")
+    assert [entry.method for entry in box.calls] == [
+        "put_files", "delete_files", "exec", "changed_files"]
+    assert box.called("put_files") == [({"app.py": START["app.py"], "a.py": b"a = 2\n"},)]
+    assert box.called("delete_files") == [(["logo.png"],)]
+    assert box.called("exec") == [("cat a.py; ls", 7.0)]
+
+
+def test_a_command_past_its_timeout_is_reported_killed(toolbox: Toolbox) -> None:
+    text = call(toolbox, "run_command", command="echo begun; sleep 30", timeout=1)
+    assert text.startswith("Exit code 124 (killed at the timeout), 1.")
+    assert "--- stdout ---\nbegun" in text

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+from emulators.localhost import wait_until
 from tests.worker import e2e_scripts as script
-from tests.worker.conftest import MAINTAINER, OWNER, REPO, STRANGER, KilnStack, wait_until
+from tests.worker.conftest import MAINTAINER, OWNER, REPO, STRANGER, KilnStack
 
 pytestmark = pytest.mark.docker
 TRIGGER = "build me"

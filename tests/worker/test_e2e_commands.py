@@ -7,9 +7,10 @@ from collections.abc import Callable
 import pytest
 from rq.job import Job
 
+from emulators.localhost import wait_until
 from tests.worker import e2e_scripts as script
-from tests.worker.conftest import MAINTAINER, OWNER, REPO, KilnStack, wait_until
-from worker.lock import IssueLock
+from tests.worker.conftest import MAINTAINER, OWNER, REPO, KilnStack
+from worker.state.lock import IssueLock
 
 pytestmark = pytest.mark.docker
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from emulators.localhost import wait_until
 from tests.conftest import ARTIFACTS
 from tests.worker import e2e_scripts as script
-from tests.worker.conftest import MAINTAINER, OWNER, REPO, KilnStack, wait_until
+from tests.worker.conftest import MAINTAINER, OWNER, REPO, KilnStack
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 THINKING_SECONDS = 2.0  # per model turn: the build lasts long enough to be watched

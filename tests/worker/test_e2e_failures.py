@@ -8,7 +8,7 @@ import pytest
 
 from tests.worker import e2e_scripts as script
 from tests.worker.conftest import OWNER, REPO, KilnStack
-from worker.lock import IssueLock
+from worker.state.lock import IssueLock
 
 pytestmark = pytest.mark.docker
 

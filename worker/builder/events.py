@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from worker.builder.outcome import TestOutcome
+from worker.builder.plan import Plan
+
 
 class StepKind(StrEnum):
     """The kind of event a step records."""
@@ -19,13 +22,16 @@ class StepKind(StrEnum):
 
 @dataclass(frozen=True)
 class Step:
-    """One line of the build's log: a short human message, and optional detail."""
+    """One line of the build's log: a short human message, optional detail, and what the step
+    produced for those who act on it (the accepted plan, a test outcome)."""
 
     kind: StepKind
     message: str
     iteration: int
     elapsed: float
     detail: str = ""
+    plan: Plan | None = None
+    tests: TestOutcome | None = None
 
 
 class StopReason(StrEnum):

@@ -40,7 +40,7 @@ class Planner:
                 self.log.emit(StepKind.PLAN, f"plan attempt {attempt} invalid", errors)
                 self.transcript.user(render(Prompt.PLAN_INVALID, errors=errors))
                 continue
-            self.log.emit(StepKind.PLAN, f"plan: {plan.goal}", "\n".join(plan.steps))
+            self.log.emit(StepKind.PLAN, f"plan: {plan.goal}", "\n".join(plan.steps), plan=plan)
             self.transcript.user(render(Prompt.BUILD_START, plan=plan))
             return plan
         raise Stopped(StopReason.NO_PLAN, f"{attempts} plans failed validation")

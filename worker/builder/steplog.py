@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from worker.builder.budget import Meter
 from worker.builder.events import Step, StepKind
+from worker.builder.outcome import TestOutcome
+from worker.builder.plan import Plan
 
 
 class StepLog:
@@ -17,7 +19,9 @@ class StepLog:
         self.iteration = 0
         self.steps: list[Step] = []
 
-    def emit(self, kind: StepKind, message: str, detail: str = "") -> None:
-        step = Step(kind, message, self.iteration, round(self.meter.elapsed(), 3), detail)
+    def emit(self, kind: StepKind, message: str, detail: str = "", *, plan: Plan | None = None,
+             tests: TestOutcome | None = None) -> None:
+        step = Step(kind, message, self.iteration, round(self.meter.elapsed(), 3), detail,
+                    plan=plan, tests=tests)
         self.steps.append(step)
         self.on_step(step)

@@ -46,7 +46,7 @@ class Suite:
         if self.best is None or outcome.rank >= self.best.rank:
             self.best = outcome
         self.log.emit(StepKind.TEST, f"iteration {self.log.iteration}: tests {outcome.summary}",
-                      outcome.excerpt if not outcome.passed else "")
+                      outcome.excerpt if not outcome.passed else "", tests=outcome)
         return outcome
 
     def _test(self) -> TestOutcome:

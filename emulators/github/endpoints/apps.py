@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from emulators.github import shapes
 from emulators.github.auth import can_reach, issue_token, require_app, require_installation
 from emulators.github.errors import invalid, not_found
 from emulators.github.pagination import paginate
@@ -11,7 +12,7 @@ from emulators.github.state import timestamp
 
 
 def get_app(call: Call) -> Reply:
-    return Reply(200, call.shapes.app(require_app(call.caller)))
+    return Reply(200, shapes.app(call.state, require_app(call.caller)))
 
 
 def _own_installation(call: Call) -> Installation:
@@ -25,11 +26,11 @@ def _own_installation(call: Call) -> Installation:
 def list_installations(call: Call) -> Reply:
     app = require_app(call.caller)
     found = [i for i in call.state.installations.values() if i.app_id == app.id]
-    return paginate([call.shapes.installation(i) for i in found], call.query, call.url)
+    return paginate([shapes.installation(call.state, i) for i in found], call.query, call.url)
 
 
 def get_installation(call: Call) -> Reply:
-    return Reply(200, call.shapes.installation(_own_installation(call)))
+    return Reply(200, shapes.installation(call.state, _own_installation(call)))
 
 
 def create_token(call: Call) -> Reply:
@@ -54,7 +55,7 @@ def create_token(call: Call) -> Reply:
     body = {
         "token": token.token,
         "expires_at": timestamp(token.expires_at),
-        "permissions": call.shapes.installation(installation)["permissions"],
+        "permissions": shapes.APP_PERMISSIONS,
         "repository_selection": "all"
         if names is None and installation.repositories is None
         else "selected",
@@ -68,10 +69,10 @@ def _installation_on(call: Call, account: str, repo_name: str | None) -> Reply:
         if installation.app_id != app.id or installation.account.lower() != account.lower():
             continue
         if repo_name is None:
-            return Reply(200, call.shapes.installation(installation))
+            return Reply(200, shapes.installation(call.state, installation))
         repo = call.state.repo(account, repo_name)
         if call.state.app_installation(app.id, repo) is installation:
-            return Reply(200, call.shapes.installation(installation))
+            return Reply(200, shapes.installation(call.state, installation))
     raise not_found()
 
 
@@ -86,7 +87,7 @@ def account_installation(call: Call) -> Reply:
 def installation_repositories(call: Call) -> Reply:
     installation = require_installation(call.caller)
     repos = [r for r in call.state.repos.values() if can_reach(call.caller, r)]
-    page = paginate([call.shapes.repo(r) for r in repos], call.query, call.url)
+    page = paginate([shapes.repo(call.state, r) for r in repos], call.query, call.url)
     selection = "all" if installation.repositories is None else "selected"
     body = {"total_count": len(repos), "repository_selection": selection, "repositories": page.body}
     return Reply(200, body, page.headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from emulators.github import shapes
 from emulators.github.errors import invalid, not_found
 from emulators.github.operations import resolve
 from emulators.github.records import CheckRun, Repo
@@ -37,7 +38,7 @@ def create_check_run(call: Call) -> Reply:
     )
     _apply(call, run)
     repo.check_runs.append(run)
-    return Reply(201, call.shapes.check_run(repo, run))
+    return Reply(201, shapes.check_run(call.state, repo, run))
 
 
 def _apply(call: Call, run: CheckRun) -> None:
@@ -75,18 +76,18 @@ def update_check_run(call: Call) -> Reply:
             "modified by the GitHub App that created it."
         )
     _apply(call, run)
-    return Reply(200, call.shapes.check_run(repo, run))
+    return Reply(200, shapes.check_run(call.state, repo, run))
 
 
 def get_check_run(call: Call) -> Reply:
     repo, run = _run(call)
-    return Reply(200, call.shapes.check_run(repo, run))
+    return Reply(200, shapes.check_run(call.state, repo, run))
 
 
 def list_for_ref(call: Call) -> Reply:
     repo = call.repo()
     sha = resolve(repo, call.params["ref"])
-    runs = [call.shapes.check_run(repo, r) for r in repo.check_runs if r.head_sha == sha]
+    runs = [shapes.check_run(call.state, repo, r) for r in repo.check_runs if r.head_sha == sha]
     return Reply(200, {"total_count": len(runs), "check_runs": runs})
 
 

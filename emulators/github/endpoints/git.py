@@ -7,13 +7,13 @@ import binascii
 from datetime import datetime
 from typing import Any
 
+from emulators.github import shapes
 from emulators.github.errors import invalid, not_found
 from emulators.github.gitstore import GitError, Signature
 from emulators.github.operations import follow_branch, resolve, signature
 from emulators.github.pagination import paginate
 from emulators.github.records import Repo
 from emulators.github.routing import Call, Reply, Route
-from emulators.github.shapes import synchronize_fields
 
 MODES = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree", "160000": "commit"}
 
@@ -32,13 +32,13 @@ def create_blob(call: Call) -> Reply:
     else:
         raise invalid(f"encoding must be 'utf-8' or 'base64', got {encoding!r}")
     sha = repo.git.put_blob(data)
-    return Reply(201, {"url": f"{call.shapes.repo_api(repo)}/git/blobs/{sha}", "sha": sha})
+    return Reply(201, {"url": f"{shapes.repo_api(call.state, repo)}/git/blobs/{sha}", "sha": sha})
 
 
 def get_blob(call: Call) -> Reply:
     repo = call.repo()
     try:
-        return Reply(200, call.shapes.blob(repo, call.params["sha"]))
+        return Reply(200, shapes.blob(call.state, repo, call.params["sha"]))
     except GitError:
         raise not_found() from None
 
@@ -55,7 +55,7 @@ def create_tree(call: Call) -> Reply:
         sha = repo.git.build_tree(changes, base)
     except GitError:
         raise invalid("Invalid tree info", "Tree", "tree") from None
-    return Reply(201, call.shapes.tree(repo, sha, recursive=False))
+    return Reply(201, shapes.tree(call.state, repo, sha, recursive=False))
 
 
 def _tree_change(repo: Repo, item: dict[str, Any]) -> tuple[str, str | None]:
@@ -79,7 +79,7 @@ def get_tree(call: Call) -> Reply:
             raise not_found()
         sha = repo.git.commit(commit).tree
     recursive = call.query.get("recursive", "") not in ("", "0", "false")
-    return Reply(200, call.shapes.tree(repo, sha, recursive))
+    return Reply(200, shapes.tree(call.state, repo, sha, recursive))
 
 
 def create_commit(call: Call) -> Reply:
@@ -97,7 +97,7 @@ def create_commit(call: Call) -> Reply:
         )
     except GitError as error:
         raise invalid(f"{error}", "Commit", "tree") from None
-    return Reply(201, call.shapes.commit(repo, repo.git.commit(sha)))
+    return Reply(201, shapes.commit(call.state, repo, repo.git.commit(sha)))
 
 
 def _person(given: dict[str, Any] | None, default: Signature) -> Signature:
@@ -112,7 +112,7 @@ def _person(given: dict[str, Any] | None, default: Signature) -> Signature:
 def get_commit(call: Call) -> Reply:
     repo = call.repo()
     try:
-        return Reply(200, call.shapes.commit(repo, repo.git.commit(call.params["sha"])))
+        return Reply(200, shapes.commit(call.state, repo, repo.git.commit(call.params["sha"])))
     except GitError:
         raise not_found() from None
 
@@ -122,13 +122,13 @@ def get_ref(call: Call) -> Reply:
     ref = "refs/" + call.params["ref"]
     if ref not in repo.refs:
         raise not_found()
-    return Reply(200, call.shapes.ref(repo, ref))
+    return Reply(200, shapes.ref(call.state, repo, ref))
 
 
 def matching_refs(call: Call) -> Reply:
     repo = call.repo()
     prefix = "refs/" + call.params["ref"]
-    refs = [call.shapes.ref(repo, r) for r in sorted(repo.refs) if r.startswith(prefix)]
+    refs = [shapes.ref(call.state, repo, r) for r in sorted(repo.refs) if r.startswith(prefix)]
     return paginate(refs, call.query, call.url)
 
 
@@ -139,10 +139,7 @@ def create_ref(call: Call) -> Reply:
         raise invalid("Reference name must be fully qualified (start with refs/)")
     if ref in repo.refs:
         raise invalid("Reference already exists")
-    if sha not in repo.git.commits:
-        raise invalid("Object does not exist")
-    move_ref(call, repo, ref, sha)
-    return Reply(201, call.shapes.ref(repo, ref))
+    return _point(call, repo, ref, sha, 201)
 
 
 def update_ref(call: Call) -> Reply:
@@ -151,12 +148,17 @@ def update_ref(call: Call) -> Reply:
     sha = call.field("sha", required=True)
     if ref not in repo.refs:
         raise invalid("Reference does not exist")
+    return _point(call, repo, ref, sha, 200, force=bool(call.field("force", False)))
+
+
+def _point(call: Call, repo: Repo, ref: str, sha: str, status: int, force: bool = True) -> Reply:
+    """Point ``ref`` at an existing commit, moving an existing ref only forward unless forced."""
     if sha not in repo.git.commits:
         raise invalid("Object does not exist")
-    if not call.field("force", False) and not repo.git.is_ancestor(repo.refs[ref], sha):
+    if not force and not repo.git.is_ancestor(repo.refs[ref], sha):
         raise invalid("Update is not a fast forward")
     move_ref(call, repo, ref, sha)
-    return Reply(200, call.shapes.ref(repo, ref))
+    return Reply(status, shapes.ref(call.state, repo, ref))
 
 
 def delete_ref(call: Call) -> Reply:
@@ -173,12 +175,8 @@ def move_ref(call: Call, repo: Repo, ref: str, sha: str) -> None:
     repo.refs[ref] = sha
     repo.pushed_at = call.state.now()
     for issue, before in follow_branch(repo, ref, sha):
-        call.emit(
-            repo,
-            "pull_request",
-            "synchronize",
-            synchronize_fields(call.shapes, repo, issue, before),
-        )
+        fields = shapes.synchronize_fields(call.state, repo, issue, before)
+        call.emit(repo, "pull_request", "synchronize", fields)
 
 
 GIT = "/repos/{owner}/{repo}/git"

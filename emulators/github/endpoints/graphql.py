@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from emulators.github import shapes
 from emulators.github.auth import can_reach, require_installation
 from emulators.github.endpoints.issues import issue_event
 from emulators.github.records import Issue, Repo
 from emulators.github.routing import Call, Reply, Route
-from emulators.github.shapes import node_id
 
 READY = re.compile(
     r"^\s*mutation\b[^{]*\{\s*(?:(\w+)\s*:\s*)?markPullRequestReadyForReview\s*"
@@ -44,7 +44,7 @@ def graphql(call: Call) -> Reply:
                       f"'{pull_id}'", alias or "markPullRequestReadyForReview")
     repo, issue = found
     _mark_ready(call, repo, issue)
-    url = call.shapes.pull(repo, issue)["html_url"]
+    url = shapes.pull_html(call.state, repo, issue.number)
     values = {"isDraft": False, "number": issue.number, "id": pull_id, "url": url}
     result = {"pullRequest": {name: values[name] for name in fields}}
     return Reply(200, {"data": {alias or "markPullRequestReadyForReview": result}})
@@ -55,7 +55,7 @@ def _pull_by_node_id(call: Call, pull_id: Any) -> tuple[Repo, Issue] | None:
         if not can_reach(call.caller, repo):
             continue
         for issue in repo.issues.values():
-            if issue.pull is not None and node_id("PR", issue.pull_id) == pull_id:
+            if issue.pull is not None and shapes.node_id("PR", issue.pull_id) == pull_id:
                 return repo, issue
     return None
 

@@ -4,39 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulators.github import shapes
 from emulators.github.errors import ApiError, invalid, not_found
 from emulators.github.operations import add_comment, add_labels, find_comment, react
 from emulators.github.pagination import paginate
 from emulators.github.records import Comment, Issue, Label, Repo
 from emulators.github.routing import Call, Reply, Route
 
-REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
-
 
 def issue_event(
     call: Call, repo: Repo, issue: Issue, action: str, extra: dict[str, Any] | None = None
 ) -> None:
     """``issues`` webhook for an issue, ``pull_request`` for a pull request, as GitHub sends."""
-    if issue.pull is None:
-        call.emit(
-            repo, "issues", action, {"issue": call.shapes.issue(repo, issue), **(extra or {})}
-        )
-    else:
-        call.emit(
-            repo,
-            "pull_request",
-            action,
-            {
-                "number": issue.number,
-                "pull_request": call.shapes.pull(repo, issue),
-                **(extra or {}),
-            },
-        )
+    event = "issues" if issue.pull is None else "pull_request"
+    fields = shapes.subject_fields(call.state, repo, issue)
+    call.emit(repo, event, action, fields | (extra or {}))
+
+
+def _label_event(call: Call, repo: Repo, issue: Issue, action: str, label: Label) -> None:
+    issue_event(call, repo, issue, action, {"label": shapes.label(call.state, repo, label)})
 
 
 def get_issue(call: Call) -> Reply:
     repo = call.repo()
-    return Reply(200, call.shapes.issue(repo, call.state.issue(repo, call.number())))
+    return Reply(200, shapes.issue(call.state, repo, call.state.issue(repo, call.number())))
 
 
 def update_issue(call: Call) -> Reply:
@@ -50,8 +41,8 @@ def update_issue(call: Call) -> Reply:
     if "labels" in (call.body or {}):
         issue.labels = []
         for label in add_labels(call.state, repo, issue, list(call.field("labels"))):
-            issue_event(call, repo, issue, "labeled", {"label": call.shapes.label(repo, label)})
-    return Reply(200, call.shapes.issue(repo, issue))
+            _label_event(call, repo, issue, "labeled", label)
+    return Reply(200, shapes.issue(call.state, repo, issue))
 
 
 def text_changes(call: Call, issue: Issue) -> dict[str, Any]:
@@ -82,7 +73,7 @@ def _apply_issue_changes(call: Call, issue: Issue) -> dict[str, Any]:
 def list_comments(call: Call) -> Reply:
     repo = call.repo()
     issue = call.state.issue(repo, call.number())
-    shaped = [call.shapes.comment(repo, issue, c) for c in issue.comments]
+    shaped = [shapes.comment(call.state, repo, issue, c) for c in issue.comments]
     return paginate(shaped, call.query, call.url)
 
 
@@ -92,7 +83,7 @@ def create_comment(call: Call) -> Reply:
     body = call.field("body", required=True)
     comment = add_comment(call.state, issue, call.caller.login, str(body))
     _comment_event(call, repo, issue, comment, "created")
-    return Reply(201, call.shapes.comment(repo, issue, comment))
+    return Reply(201, shapes.comment(call.state, repo, issue, comment))
 
 
 def _comment_event(
@@ -103,16 +94,8 @@ def _comment_event(
     action: str,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    call.emit(
-        repo,
-        "issue_comment",
-        action,
-        {
-            "issue": call.shapes.issue(repo, issue),
-            "comment": call.shapes.comment(repo, issue, comment),
-            **(extra or {}),
-        },
-    )
+    fields = shapes.comment_fields(call.state, repo, issue, comment)
+    call.emit(repo, "issue_comment", action, fields | (extra or {}))
 
 
 def _comment(call: Call) -> tuple[Repo, Issue, Comment]:
@@ -125,7 +108,7 @@ def _comment(call: Call) -> tuple[Repo, Issue, Comment]:
 
 def get_comment(call: Call) -> Reply:
     repo, issue, comment = _comment(call)
-    return Reply(200, call.shapes.comment(repo, issue, comment))
+    return Reply(200, shapes.comment(call.state, repo, issue, comment))
 
 
 def update_comment(call: Call) -> Reply:
@@ -135,11 +118,7 @@ def update_comment(call: Call) -> Reply:
     comment.updated_at = call.state.now()
     if old != comment.body:
         _comment_event(call, repo, issue, comment, "edited", {"changes": {"body": {"from": old}}})
-    return Reply(200, call.shapes.comment(repo, issue, comment))
-
-
-def _labels(call: Call, repo: Repo, issue: Issue) -> list[dict[str, Any]]:
-    return [call.shapes.label(repo, repo.labels[name.lower()]) for name in issue.labels]
+    return Reply(200, shapes.comment(call.state, repo, issue, comment))
 
 
 def add_issue_labels(call: Call) -> Reply:
@@ -149,8 +128,8 @@ def add_issue_labels(call: Call) -> Reply:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise invalid("Invalid request.\n\nFor 'links/0/schema', nil is not an array.")
     for label in add_labels(call.state, repo, issue, names):
-        issue_event(call, repo, issue, "labeled", {"label": call.shapes.label(repo, label)})
-    return Reply(200, _labels(call, repo, issue))
+        _label_event(call, repo, issue, "labeled", label)
+    return Reply(200, shapes.labels(call.state, repo, issue))
 
 
 def remove_issue_label(call: Call) -> Reply:
@@ -162,16 +141,16 @@ def remove_issue_label(call: Call) -> Reply:
         raise ApiError(404, "Label does not exist")
     issue.labels.remove(present)
     label: Label = repo.labels[present.lower()]
-    issue_event(call, repo, issue, "unlabeled", {"label": call.shapes.label(repo, label)})
-    return Reply(200, _labels(call, repo, issue))
+    _label_event(call, repo, issue, "unlabeled", label)
+    return Reply(200, shapes.labels(call.state, repo, issue))
 
 
 def _react(call: Call, reactions: list[Any]) -> Reply:
     content = call.field("content", required=True)
-    if content not in REACTIONS:
+    if content not in shapes.REACTION_NAMES:
         raise invalid("Validation Failed", "Reaction", "content")
     reaction, created = react(call.state, reactions, call.caller.login, content)
-    return Reply(201 if created else 200, call.shapes.reaction(reaction))
+    return Reply(201 if created else 200, shapes.reaction(call.state, reaction))
 
 
 def create_issue_reaction(call: Call) -> Reply:
@@ -180,7 +159,7 @@ def create_issue_reaction(call: Call) -> Reply:
 
 def list_issue_reactions(call: Call) -> Reply:
     issue = call.state.issue(call.repo(), call.number())
-    return paginate([call.shapes.reaction(r) for r in issue.reactions], call.query, call.url)
+    return paginate([shapes.reaction(call.state, r) for r in issue.reactions], call.query, call.url)
 
 
 def create_comment_reaction(call: Call) -> Reply:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from emulators.github import shapes
 from emulators.github.endpoints.issues import issue_event, text_changes
 from emulators.github.errors import custom_invalid, invalid, not_found
-from emulators.github.operations import new_issue, permission_of
+from emulators.github.operations import add_review_comment, new_issue, permission_of
 from emulators.github.pagination import paginate
-from emulators.github.records import Issue, PullData, Repo, ReviewComment
+from emulators.github.records import Issue, PullData, Repo, Review, ReviewComment
 from emulators.github.routing import Call, Reply, Route
 
 
@@ -47,13 +48,8 @@ def create_pull(call: Call) -> Reply:
     )
     issue.pull = PullData(head, head_sha, base, bool(call.field("draft", False)))
     issue.pull_id = call.state.next_id()
-    call.emit(
-        repo,
-        "pull_request",
-        "opened",
-        {"number": issue.number, "pull_request": call.shapes.pull(repo, issue)},
-    )
-    return Reply(201, call.shapes.pull(repo, issue))
+    issue_event(call, repo, issue, "opened")
+    return Reply(201, shapes.pull(call.state, repo, issue))
 
 
 def list_pulls(call: Call) -> Reply:
@@ -69,89 +65,80 @@ def list_pulls(call: Call) -> Reply:
         and head in ("", i.pull.head_ref)
         and base in ("", i.pull.base_ref)
     ]
-    shaped = [call.shapes.pull(repo, i, full=False) for i in found]
+    shaped = [shapes.pull(call.state, repo, i, full=False) for i in found]
     return paginate(shaped, call.query, call.url)
 
 
 def get_pull(call: Call) -> Reply:
-    repo = call.repo()
-    return Reply(200, call.shapes.pull(repo, call.state.pull(repo, call.number())))
+    repo, issue, _ = call.pull()
+    return Reply(200, shapes.pull(call.state, repo, issue))
 
 
 def update_pull(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
+    repo, issue, pull = call.pull()
     changes = text_changes(call, issue)
     base = call.field("base")
-    if base is not None and base != issue.pull.base_ref:
+    if base is not None and base != pull.base_ref:
         if _branch(repo, base) is None:
             raise invalid("Validation Failed", "PullRequest", "base")
-        changes["base"] = {"ref": {"from": issue.pull.base_ref}}
-        issue.pull.base_ref = base
-    _change_state(call, issue)
+        changes["base"] = {"ref": {"from": pull.base_ref}}
+        pull.base_ref = base
+    _change_state(call, repo, issue)
     issue.updated_at = call.state.now()
     if changes:
         issue_event(call, repo, issue, "edited", {"changes": changes})
-    return Reply(200, call.shapes.pull(repo, issue))
+    return Reply(200, shapes.pull(call.state, repo, issue))
 
 
-def _change_state(call: Call, issue: Issue) -> None:
+def _change_state(call: Call, repo: Repo, issue: Issue) -> None:
     state = call.field("state", issue.state)
     if state not in ("open", "closed"):
         raise invalid("Validation Failed", "PullRequest", "state")
     if state != issue.state:
         issue.state = state
         issue.closed_at = call.state.now() if state == "closed" else None
-        issue_event(call, call.repo(), issue, "closed" if state == "closed" else "reopened")
+        issue_event(call, repo, issue, "closed" if state == "closed" else "reopened")
 
 
 def list_files(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
-    base_sha = _branch(repo, issue.pull.base_ref) or issue.pull.head_sha
-    return paginate(call.shapes.diff(repo, base_sha, issue.pull.head_sha), call.query, call.url)
+    repo, _, pull = call.pull()
+    base_sha = _branch(repo, pull.base_ref) or pull.head_sha
+    return paginate(shapes.diff(call.state, repo, base_sha, pull.head_sha), call.query, call.url)
 
 
 def list_reviews(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
-    shaped = [call.shapes.review(repo, issue, r) for r in issue.pull.reviews]
+    repo, issue, pull = call.pull()
+    shaped = [shapes.review(call.state, repo, issue, r) for r in pull.reviews]
     return paginate(shaped, call.query, call.url)
 
 
-def get_review(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
-    review = next((r for r in issue.pull.reviews if r.id == call.number("review_id")), None)
-    if review is None:
+def _review(pull: PullData, review_id: int) -> Review:
+    found = next((r for r in pull.reviews if r.id == review_id), None)
+    if found is None:
         raise not_found()
-    return Reply(200, call.shapes.review(repo, issue, review))
+    return found
+
+
+def get_review(call: Call) -> Reply:
+    repo, issue, pull = call.pull()
+    review = _review(pull, call.number("review_id"))
+    return Reply(200, shapes.review(call.state, repo, issue, review))
 
 
 def list_review_comments_of_review(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
-    review_id = call.number("review_id")
-    if not any(r.id == review_id for r in issue.pull.reviews):
-        raise not_found()
+    repo, issue, pull = call.pull()
+    review = _review(pull, call.number("review_id"))
     shaped = [
-        call.shapes.review_comment(repo, issue, c)
-        for c in issue.pull.review_comments
-        if c.review_id == review_id
+        shapes.review_comment(call.state, repo, issue, c)
+        for c in pull.review_comments
+        if c.review_id == review.id
     ]
     return paginate(shaped, call.query, call.url)
 
 
 def list_review_comments(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
-    shaped = [call.shapes.review_comment(repo, issue, c) for c in issue.pull.review_comments]
+    repo, issue, pull = call.pull()
+    shaped = [shapes.review_comment(call.state, repo, issue, c) for c in pull.review_comments]
     return paginate(shaped, call.query, call.url)
 
 
@@ -166,80 +153,67 @@ def _find_review_comment(repo: Repo, comment_id: int) -> tuple[Issue, ReviewComm
 def get_review_comment(call: Call) -> Reply:
     repo = call.repo()
     issue, comment = _find_review_comment(repo, call.number("comment_id"))
-    return Reply(200, call.shapes.review_comment(repo, issue, comment))
+    return Reply(200, shapes.review_comment(call.state, repo, issue, comment))
 
 
 def create_review_comment(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
+    repo, _, pull = call.pull()
     reply_to = call.field("in_reply_to")
     if reply_to is not None:
-        return _reply(call, repo, issue, int(reply_to))
+        return _reply(call, int(reply_to))
     path, line = call.field("path", required=True), call.field("line")
-    commit_id = call.field("commit_id", issue.pull.head_sha)
+    commit_id = call.field("commit_id", pull.head_sha)
     if commit_id not in repo.git.commits:
         raise invalid("Validation Failed", "PullRequestReviewComment", "commit_id")
-    now = call.state.now()
-    comment = ReviewComment(
-        call.state.next_id(),
-        path,
-        line,
-        str(call.field("body", required=True)),
-        call.caller.login,
-        commit_id,
-        now,
-        now,
-        side=call.field("side", "RIGHT"),
-    )
-    return _add_review_comment(call, repo, issue, comment)
+    body = str(call.field("body", required=True))
+    comment = add_review_comment(
+        call.state, pull, call.caller.login, body, path=path, line=line,
+        commit_id=commit_id, side=call.field("side", "RIGHT"),
+    )  # fmt: skip
+    return _announce(call, comment)
 
 
-def _reply(call: Call, repo: Repo, issue: Issue, comment_id: int) -> Reply:
-    assert issue.pull is not None
-    parent = next((c for c in issue.pull.review_comments if c.id == comment_id), None)
+def _reply(call: Call, comment_id: int) -> Reply:
+    """A reply joins the thread of the comment it answers: same place, same first comment."""
+    _, _, pull = call.pull()
+    parent = next((c for c in pull.review_comments if c.id == comment_id), None)
     if parent is None:
         raise not_found()
-    now = call.state.now()
-    comment = ReviewComment(
-        call.state.next_id(),
-        parent.path,
-        parent.line,
-        str(call.field("body", required=True)),
-        call.caller.login,
-        parent.commit_id,
-        now,
-        now,
-        None,
-        parent.in_reply_to_id or parent.id,
-        parent.side,
-    )
-    return _add_review_comment(call, repo, issue, comment)
+    body = str(call.field("body", required=True))
+    comment = add_review_comment(
+        call.state, pull, call.caller.login, body, path=parent.path, line=parent.line,
+        commit_id=parent.commit_id, in_reply_to_id=parent.in_reply_to_id or parent.id,
+        side=parent.side,
+    )  # fmt: skip
+    return _announce(call, comment)
 
 
-def _add_review_comment(call: Call, repo: Repo, issue: Issue, comment: ReviewComment) -> Reply:
-    assert issue.pull is not None
-    issue.pull.review_comments.append(comment)
-    shaped = call.shapes.review_comment(repo, issue, comment)
-    call.emit(
-        repo,
-        "pull_request_review_comment",
-        "created",
-        {"comment": shaped, "pull_request": call.shapes.pull(repo, issue, full=False)},
-    )
-    return Reply(201, shaped)
+def _announce(call: Call, comment: ReviewComment) -> Reply:
+    """The ``pull_request_review_comment`` webhook for a new comment, and the 201 answer."""
+    repo, issue, _ = call.pull()
+    fields = shapes.review_comment_fields(call.state, repo, issue, comment)
+    call.emit(repo, "pull_request_review_comment", "created", fields)
+    return Reply(201, fields["comment"])
 
 
 def reply_to_review_comment(call: Call) -> Reply:
-    repo = call.repo()
-    return _reply(call, repo, call.state.pull(repo, call.number()), call.number("comment_id"))
+    return _reply(call, call.number("comment_id"))
 
 
 def request_reviewers(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
+    repo, issue, pull = call.pull()
     reviewers = list(call.field("reviewers", []))
+    _check_reviewers(call, repo, issue, reviewers)
+    for login in reviewers:
+        if login not in pull.requested_reviewers:
+            pull.requested_reviewers.append(login)
+            reviewer = {"requested_reviewer": shapes.user(call.state, login)}
+            issue_event(call, repo, issue, "review_requested", reviewer)
+    return Reply(201, shapes.pull(call.state, repo, issue, full=False))
+
+
+def _check_reviewers(call: Call, repo: Repo, issue: Issue, reviewers: list[str]) -> None:
+    """GitHub's 422 unless every reviewer is a collaborator other than the author."""
     if any(r.lower() == issue.user.lower() for r in reviewers):
         raise invalid("Review cannot be requested from pull request author.")
     if any(
@@ -251,26 +225,12 @@ def request_reviewers(call: Call) -> Reply:
             "users or teams you specified is not a collaborator of the "
             f"{repo.full_name} repository."
         )
-    for login in reviewers:
-        if login not in issue.pull.requested_reviewers:
-            issue.pull.requested_reviewers.append(login)
-            issue_event(
-                call,
-                repo,
-                issue,
-                "review_requested",
-                {"requested_reviewer": call.shapes.user(login)},
-            )
-    return Reply(201, call.shapes.pull(repo, issue, full=False))
 
 
 def list_requested_reviewers(call: Call) -> Reply:
-    repo = call.repo()
-    issue = call.state.pull(repo, call.number())
-    assert issue.pull is not None
-    return Reply(
-        200, {"users": [call.shapes.user(u) for u in issue.pull.requested_reviewers], "teams": []}
-    )
+    _, _, pull = call.pull()
+    users = [shapes.user(call.state, login) for login in pull.requested_reviewers]
+    return Reply(200, {"users": users, "teams": []})
 
 
 PULL = "/repos/{owner}/{repo}/pulls/{number}"

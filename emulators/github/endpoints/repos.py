@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from emulators.github import shapes
 from emulators.github.auth import require_installation
 from emulators.github.errors import ApiError, custom_invalid, invalid, not_accessible, not_found
 from emulators.github.operations import commit_files, permission_of, resolve
 from emulators.github.pagination import paginate
 from emulators.github.records import Repo
 from emulators.github.routing import Call, Reply, Route
-from emulators.github.shapes import LEGACY_PERMISSION
 
 
 def get_repo(call: Call) -> Reply:
-    return Reply(200, call.shapes.repo(call.repo()))
+    return Reply(200, shapes.repo(call.state, call.repo()))
 
 
 def create_user_repo(call: Call) -> Reply:
@@ -54,7 +52,7 @@ def create_org_repo(call: Call) -> Reply:
             "Initial commit",
             call.caller.login,
         )
-    return Reply(201, call.shapes.repo(repo))
+    return Reply(201, shapes.repo(call.state, repo))
 
 
 def get_contents(call: Call) -> Reply:
@@ -68,39 +66,12 @@ def get_contents(call: Call) -> Reply:
     if entry is None:
         raise not_found()
     if entry.type == "blob":
-        return Reply(200, call.shapes.content(repo, path, entry.sha, ref))
-    return Reply(
-        200,
-        [
-            _dir_entry(call, repo, f"{path}/{e.name}".lstrip("/"), e.sha, e.type, ref)
-            for e in repo.git.tree(entry.sha)
-        ],
-    )
-
-
-def _dir_entry(call: Call, repo: Repo, path: str, sha: str, kind: str, ref: str) -> dict[str, Any]:
-    if kind == "blob":
-        shape = call.shapes.content(repo, path, sha, ref)
-        del shape["content"], shape["encoding"]
-        return shape
-    api = call.shapes.repo_api(repo)
-    links = {
-        "self": f"{api}/contents/{path}?ref={ref}",
-        "git": f"{api}/git/trees/{sha}",
-        "html": f"{call.shapes.repo_html(repo)}/tree/{ref}/{path}",
-    }
-    return {
-        "type": "dir",
-        "size": 0,
-        "name": path.split("/")[-1],
-        "path": path,
-        "sha": sha,
-        "url": links["self"],
-        "git_url": links["git"],
-        "html_url": links["html"],
-        "download_url": None,
-        "_links": links,
-    }
+        return Reply(200, shapes.content(call.state, repo, path, entry.sha, ref))
+    listing = [
+        shapes.directory_entry(call.state, repo, f"{path}/{e.name}".lstrip("/"), e, ref)
+        for e in repo.git.tree(entry.sha)
+    ]
+    return Reply(200, listing)
 
 
 def collaborator_permission(call: Call) -> Reply:
@@ -108,23 +79,7 @@ def collaborator_permission(call: Call) -> Reply:
     login = call.params["username"]
     if login.lower() not in call.state.accounts:
         raise not_found()
-    role = permission_of(repo, login)
-    user = call.shapes.user(login)
-    rights = {
-        "admin": role == "admin",
-        "maintain": role in ("admin", "maintain"),
-        "push": role in ("admin", "maintain", "write"),
-        "triage": role in ("admin", "maintain", "write", "triage"),
-        "pull": role != "none",
-    }
-    return Reply(
-        200,
-        {
-            "permission": LEGACY_PERMISSION.get(role, "none"),
-            "role_name": role,
-            "user": user | {"permissions": rights, "role_name": role},
-        },
-    )
+    return Reply(200, shapes.permission(call.state, login, permission_of(repo, login)))
 
 
 def get_branch(call: Call) -> Reply:
@@ -133,17 +88,16 @@ def get_branch(call: Call) -> Reply:
     sha = repo.refs.get(f"refs/heads/{name}")
     if sha is None:
         raise ApiError(404, "Branch not found")
-    return Reply(200, call.shapes.branch(repo, name, repo.git.commit(sha)))
+    return Reply(200, shapes.branch(call.state, repo, name, repo.git.commit(sha)))
 
 
 def list_branches(call: Call) -> Reply:
     repo = call.repo()
-    api = call.shapes.repo_api(repo)
     branches = [
-        {"name": ref.removeprefix("refs/heads/"), "protected": False,
-         "commit": {"sha": sha, "url": f"{api}/commits/{sha}"}}
-        for ref, sha in sorted(repo.refs.items()) if ref.startswith("refs/heads/")
-    ]  # fmt: skip
+        shapes.branch_summary(call.state, repo, ref, sha)
+        for ref, sha in sorted(repo.refs.items())
+        if ref.startswith("refs/heads/")
+    ]
     return paginate(branches, call.query, call.url)
 
 
@@ -152,7 +106,7 @@ def get_commit(call: Call) -> Reply:
     sha = resolve(repo, call.params["ref"])
     if sha is None:
         raise invalid(f"No commit found for SHA: {call.params['ref']}")
-    return Reply(200, call.shapes.repo_commit(repo, repo.git.commit(sha)))
+    return Reply(200, shapes.repo_commit(call.state, repo, repo.git.commit(sha)))
 
 
 ROUTES = [

@@ -1,0 +1,67 @@
+"""GitHub's JSON shapes for the emulator's records, one module per section of the API.
+
+Renderers only read the state: whatever they name (an account, a label) was recorded
+when it entered the state, so rendering the same records twice gives the same JSON.
+"""
+
+from emulators.github.shapes.accounts import organization, user
+from emulators.github.shapes.apps import APP_PERMISSIONS, app, installation
+from emulators.github.shapes.checks import check_run
+from emulators.github.shapes.contents import (
+    branch,
+    branch_summary,
+    content,
+    directory_entry,
+    repo_commit,
+)
+from emulators.github.shapes.diffs import diff
+from emulators.github.shapes.events import (
+    comment_fields,
+    review_comment_fields,
+    subject_fields,
+    synchronize_fields,
+)
+from emulators.github.shapes.git import blob, commit, ref, tree
+from emulators.github.shapes.ids import node_id
+from emulators.github.shapes.issues import REACTION_NAMES, comment, issue, label, labels, reaction
+from emulators.github.shapes.pulls import pull
+from emulators.github.shapes.repos import permission, repo
+from emulators.github.shapes.reviews import review, review_comment
+from emulators.github.shapes.urls import pull_html, repo_api
+
+__all__ = [
+    "APP_PERMISSIONS",
+    "REACTION_NAMES",
+    "app",
+    "blob",
+    "branch",
+    "branch_summary",
+    "check_run",
+    "comment",
+    "comment_fields",
+    "commit",
+    "content",
+    "diff",
+    "directory_entry",
+    "installation",
+    "issue",
+    "label",
+    "labels",
+    "node_id",
+    "organization",
+    "permission",
+    "pull",
+    "pull_html",
+    "reaction",
+    "ref",
+    "repo",
+    "repo_api",
+    "repo_commit",
+    "review",
+    "review_comment",
+    "review_comment_fields",
+    "subject_fields",
+    "synchronize_fields",
+    "tree",
+    "user",
+]

@@ -1,0 +1,133 @@
+"""A build: from a labelled issue to a pull request (or a new repository), reported on the issue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from githubkit import GitHub
+
+from kiln.settings import Settings
+from kiln.states import BuildState
+from worker.builder import BuildResult, run_build
+from worker.flows.admission import admitted
+from worker.flows.briefing import build_request
+from worker.flows.preflight import read_config
+from worker.flows.publication import Destination, destination, next_step
+from worker.flows.repo_config import Mode, RepoConfig
+from worker.github.branches import branch_for
+from worker.github.publisher import (
+    Publication,
+    Publisher,
+    PullRequestDraft,
+    create_org_repository,
+    publish_new_repository,
+    split_workflow_changes,
+)
+from worker.github.repository import Repository, Snapshot
+from worker.thread import messages
+from worker.thread.reporter import StepReporter
+from worker.thread.reporting import check_result, final_report, plan_lines, pull_body
+from worker.thread.session import JobSession
+
+OpenSandbox = Callable[[RepoConfig], Callable[[str], AbstractContextManager[Any]]]
+"""Given the repository's config, the builder's `language -> sandbox` opener."""
+
+LOCK_MARGIN_SECONDS = 300
+
+
+def lock_ttl(settings: Settings) -> int:
+    """How long a job's lock lasts: past the job's own timeout, so that only a dead worker's
+    lock ever expires by itself."""
+    return settings.job_timeout_seconds + LOCK_MARGIN_SECONDS
+
+
+class IssueBuild:
+    """Runs one build job for an issue."""
+
+    def __init__(self, session: JobSession, gh: GitHub[Any], settings: Settings,
+                 open_llm: Callable[[], Any], open_sandbox: OpenSandbox) -> None:
+        self.session = session
+        self.gh = gh
+        self.settings = settings
+        self.open_llm = open_llm  # made after the acknowledgement, which must come first
+        self.open_sandbox = open_sandbox
+        self.repository = Repository(gh, session.target.owner, session.target.repo)
+
+    def run(self) -> None:
+        t = self.session.target
+        issue = self.gh.rest.issues.get(t.owner, t.repo, t.number).parsed_data
+        if not admitted(self.gh, self.session.conversation, t.sender,
+                        self.settings.trigger_label):
+            return
+        if not self.session.open(issue.title, lock_ttl(self.settings)):
+            return
+        try:
+            self._build(issue.title, issue.body or "")
+        finally:
+            self.session.close()
+
+    def _build(self, title: str, body: str) -> None:
+        default_branch = self.repository.default_branch()
+        head = self.repository.branch_head(default_branch)
+        base = self.repository.snapshot(head) if head else Snapshot("", "", {})
+        config = read_config(self.session, base.files)
+        if config is None:
+            return
+        self.session.show(state=BuildState.PLANNING)
+        files = {} if config.mode is Mode.NEW_REPOSITORY else base.files
+        request = build_request(self.settings, config, title, body, files)
+        result = run_build(request, llm=self.open_llm(), open_sandbox=self.open_sandbox(config),
+                           on_step=StepReporter(self.session))
+        self.session.show(state=BuildState.PUBLISHING, plan=plan_lines(result.plan))
+        self._publish(result, config, base, default_branch, title)
+
+    def _publish(self, result: BuildResult, config: RepoConfig, base: Snapshot,
+                 default_branch: str, title: str) -> None:
+        changes, refused = split_workflow_changes(result.changes,
+                                                  config.allow_workflow_changes)
+        where = destination(passed=result.passed, mode=config.mode, has_changes=bool(changes),
+                            draft_on_failure=config.draft_on_failure)
+        t = self.session.target
+        message = messages.COMMIT_MESSAGE.format(title=title, repo=t.full_name, number=t.number)
+        publication = None
+        if where is Destination.NEW_REPOSITORY:
+            publication = self._new_repository(result, config, title, message, refused)
+        elif where is Destination.BRANCH:
+            publication = self._branch_only(base, changes, message)
+        elif where is Destination.PULL_REQUEST:
+            publication = self._pull_request(result, base, default_branch, title, message,
+                                             changes, refused)
+        state = BuildState.DONE if result.passed else BuildState.FAILED
+        advice = next_step(result.passed, publication.branch if publication else None)
+        self.session.conclude(state, final_report(result, publication, advice, refused),
+                              publication.url if publication else None)
+
+    def _pull_request(self, result: BuildResult, base: Snapshot, default_branch: str,
+                      title: str, message: str, changes: dict[str, bytes | None],
+                      refused: list[str]) -> Publication:
+        t = self.session.target
+        draft = PullRequestDraft(
+            branch=branch_for(t.number),
+            title=messages.PULL_TITLE.format(title=title, number=t.number),
+            body=pull_body(result, t.number, t.sender, refused),
+            commit_message=message, reviewer=t.sender, draft=not result.passed)
+        return Publisher(self.repository).pull_request(
+            base, default_branch, draft, changes, check_result(result))
+
+    def _branch_only(self, base: Snapshot, changes: dict[str, bytes | None],
+                     message: str) -> Publication:
+        branch = branch_for(self.session.target.number)
+        _, new_commit = Publisher(self.repository).push(base, branch, changes, message)
+        url = f"{self.repository.html_url()}/tree/{branch}"
+        return Publication(url, f"branch {branch}", branch, new_commit)
+
+    def _new_repository(self, result: BuildResult, config: RepoConfig, title: str,
+                        message: str, refused: list[str]) -> Publication:
+        assert config.new_repository is not None
+        rule = config.new_repository
+        name = rule.repo_name(title, self.session.target.number)
+        repository = create_org_repository(self.gh, rule.org, name, title, rule.private)
+        files = {path: content for path, content in result.files.items() if path not in refused}
+        return publish_new_repository(repository, files, message)

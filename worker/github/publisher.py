@@ -1,0 +1,151 @@
+"""Publishing a build: one commit on a branch with a pull request, or a new repository."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from githubkit import GitHub
+from githubkit.exception import RequestFailed
+
+from worker.github.repository import Repository, Snapshot
+from worker.thread import messages
+
+WORKFLOWS_DIR = ".github/workflows/"
+
+
+def branch_for(issue_number: int) -> str:
+    return f"kiln/issue-{issue_number}"
+
+
+def split_workflow_changes(changes: Mapping[str, bytes | None], allowed: bool,
+                           ) -> tuple[dict[str, bytes | None], list[str]]:
+    """The changes Kiln may push, and the workflow paths it refuses to push."""
+    if allowed:
+        return dict(changes), []
+    refused = sorted(path for path in changes if path.startswith(WORKFLOWS_DIR))
+    return {p: c for p, c in changes.items() if p not in refused}, refused
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Kiln's own sandbox test result, for a check run."""
+
+    passed: bool
+    summary: str
+    details: str
+
+
+@dataclass(frozen=True)
+class PullRequestDraft:
+    """What to publish as a pull request."""
+
+    branch: str
+    title: str
+    body: str
+    commit_message: str
+    reviewer: str
+    draft: bool
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Where a build's result went."""
+
+    url: str
+    link_text: str
+    branch: str
+    commit_sha: str | None
+    pull_number: int | None = None
+
+
+# A draft opened for a failing build becomes ready for review once a retry passes.
+READY_FOR_REVIEW = """
+mutation($id: ID!) {
+  markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { isDraft } }
+}
+"""
+
+class Publisher:
+    """Pushes results; each step first looks for what an earlier attempt already made."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+        self.gh = repository.gh
+
+    def push(self, base: Snapshot, branch: str, changes: Mapping[str, bytes | None],
+             message: str) -> tuple[str, str | None]:
+        """Put `changes` on `base` as one commit on `branch`; returns (head, new commit or None)."""
+        head = self.repository.branch_head(branch)
+        parent = head or base.commit_sha
+        sha = self.repository.commit(base, parent, changes, message)
+        if sha is not None or head is None:
+            self.repository.point_branch(branch, sha or parent, exists=head is not None)
+        return sha or parent, sha
+
+    def pull_request(self, base: Snapshot, base_branch: str, draft: PullRequestDraft,
+                     changes: Mapping[str, bytes | None], check: CheckResult) -> Publication:
+        """The commit, the pull request (opened once, updated after) and the check run."""
+        head, new_commit = self.push(base, draft.branch, changes, draft.commit_message)
+        if new_commit is not None:
+            self.check_run(head, check)
+        pull = self._find_pull(draft.branch)
+        if pull is None:
+            pull = self._open_pull(base_branch, draft)
+        else:
+            self.gh.rest.pulls.update(self.repository.owner, self.repository.name, pull.number,
+                                      title=draft.title, body=draft.body)
+            if pull.draft and not draft.draft:
+                # REST opens drafts but cannot end one; only GraphQL can.
+                self.gh.graphql.request(READY_FOR_REVIEW, {"id": pull.node_id})
+        return Publication(pull.html_url, f"pull request #{pull.number}", draft.branch,
+                           new_commit, pull.number)
+
+    def check_run(self, head_sha: str, check: CheckResult) -> None:
+        self.gh.rest.checks.create(
+            self.repository.owner, self.repository.name, name=messages.CHECK_RUN_NAME,
+            head_sha=head_sha, status="completed",
+            conclusion="success" if check.passed else "failure",
+            output={"title": check.summary[:200] or "no tests ran",
+                    "summary": check.summary or "no tests ran",
+                    "text": f"```\n{check.details[-60_000:]}\n```"})
+
+    def _find_pull(self, branch: str) -> Any | None:
+        owner, name = self.repository.owner, self.repository.name
+        pulls = self.gh.rest.pulls.list(owner, name, head=f"{owner}:{branch}", state="open")
+        return next(iter(pulls.parsed_data), None)
+
+    def _open_pull(self, base_branch: str, draft: PullRequestDraft) -> Any:
+        owner, name = self.repository.owner, self.repository.name
+        pull = self.gh.rest.pulls.create(owner, name, title=draft.title, body=draft.body,
+                                         head=draft.branch, base=base_branch,
+                                         draft=draft.draft).parsed_data
+        self.gh.rest.pulls.request_reviewers(owner, name, pull.number,
+                                             reviewers=[draft.reviewer])
+        return pull
+
+
+def create_org_repository(gh: GitHub[Any], org: str, name: str, description: str,
+                          private: bool) -> Repository:
+    """Create `org/name` with an initial commit (the Git data API needs one), or find the one
+    an earlier attempt created."""
+    try:
+        gh.rest.repos.create_in_org(org, name=name, description=description[:300],
+                                    private=private, auto_init=True)
+    except RequestFailed as exc:
+        if exc.response.status_code != 422:  # 422: the name exists, from an earlier attempt
+            raise
+    return Repository(gh, org, name)
+
+
+def publish_new_repository(repository: Repository, files: Mapping[str, bytes],
+                           message: str) -> Publication:
+    """Push the whole tree as one commit on the new repository's default branch."""
+    branch = repository.default_branch()
+    head = repository.branch_head(branch)
+    if head is None:
+        raise RuntimeError(f"{repository.full_name} has no {branch} branch to build on")
+    base = repository.snapshot(head)
+    _, new_commit = Publisher(repository).push(base, branch, dict(files), message)
+    return Publication(repository.html_url(), repository.full_name, branch, new_commit)

@@ -1,0 +1,27 @@
+"""The builder's steps as they reach the build log and, throttled, the progress comment."""
+
+from __future__ import annotations
+
+from kiln.states import BuildState
+from worker.builder import Step
+from worker.thread.reporting import goal_lines
+from worker.thread.session import JobSession
+
+
+class StepReporter:
+    """An `on_step` callback for the builder that shows each step on the job's session."""
+
+    def __init__(self, session: JobSession) -> None:
+        self._session = session
+
+    def __call__(self, step: Step) -> None:
+        # Iteration 0 is the set-up before the first model turn (plan, install).
+        self._session.log(step.message, step.iteration or None)
+        if step.plan is not None:
+            self._session.show(state=BuildState.BUILDING, plan=goal_lines(step.plan))
+        elif step.tests is not None:
+            self._session.show(state=BuildState.BUILDING, iteration=step.iteration,
+                               tests=step.tests.summary, urgent=False)
+        elif step.iteration != self._session.progress.iteration:
+            self._session.show(state=BuildState.BUILDING, iteration=step.iteration,
+                               urgent=False)
