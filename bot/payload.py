@@ -23,7 +23,8 @@ class NotAnObject(ValueError):
 # Every path a handler in ``bot.handlers`` reads; a handler that reads a new one adds it here.
 ROUTED_PATHS = (
     "action", "hook_id", "label.name",
-    "issue.number", "issue.state", "issue.pull_request", "issue.user.login",
+    "issue.number", "issue.state", "issue.pull_request", "issue.user.login", "issue.title",
+    "issue.body",
     "comment.id", "comment.body", "comment.pull_request_review_id",
     "pull_request.number", "pull_request.user.login",
     "review.id", "review.state", "review.body",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
@@ -9,9 +10,18 @@ from typing import Any, ClassVar, TypeVar
 from kiln.states import JobKind
 
 
+def text_digest(title: str, body: str | None) -> str:
+    """A short fingerprint of an issue's text, to tell whether it changed since a trigger."""
+    return hashlib.sha256(f"{title}\0{body or ''}".encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class BuildJob:
-    """Build an issue labelled with the trigger label."""
+    """Build an issue labelled with the trigger label.
+
+    ``issue_digest`` is the `text_digest` of the issue as whoever triggered the build saw it:
+    the build stops if the text changed since (None: build the current text).
+    """
 
     kind: ClassVar[JobKind] = JobKind.BUILD
 
@@ -20,6 +30,7 @@ class BuildJob:
     repo: str
     issue_number: int
     sender: str
+    issue_digest: str | None = None
 
     @property
     def number(self) -> int:

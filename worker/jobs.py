@@ -29,7 +29,8 @@ def build(**arguments: Any) -> None:
     with _clients(runtime, job.installation_id) as (gh, docker_client):
         session = _session(runtime, gh, job, job_id, JobKind.BUILD)
         IssueBuild(session, gh, runtime.settings, lambda: runtime.open_llm(runtime.settings),
-                   sandbox_opener(runtime.settings, docker_client, job_id)).run()
+                   sandbox_opener(runtime.settings, docker_client, job_id),
+                   job.issue_digest).run()
 
 
 def revise(**arguments: Any) -> None:

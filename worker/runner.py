@@ -12,7 +12,7 @@ import docker
 from rq import Worker
 from rq.job import Job
 
-from kiln.jobs import BuildJob, ReviseJob
+from kiln.jobs import BuildJob, CommandJob, ReviseJob
 from kiln.settings import load_settings
 from sandbox import reap_orphans
 from worker.flows.ending import JobEnding
@@ -56,7 +56,7 @@ class KilnWorker(Worker):
             + HEARTBEAT_GRACE_SECONDS
 
     @contextmanager
-    def _open_ending(self, job: BuildJob | ReviseJob) -> Iterator[JobEnding]:
+    def _open_ending(self, job: BuildJob | ReviseJob | CommandJob) -> Iterator[JobEnding]:
         with self.runtime.github.installation(job.installation_id) as gh:
             yield ending_for(self.runtime, gh, job)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.decisions import Decision, Ignored, JobRequest
 from bot.delivery import Delivery
 from bot.handlers import EventKey, Handler
-from kiln.jobs import BuildJob
+from kiln.jobs import BuildJob, text_digest
 from kiln.settings import Settings
 
 
@@ -17,7 +17,11 @@ def on_issue_labeled(delivery: Delivery, settings: Settings) -> Decision:
         return Ignored("not the trigger label")
     if delivery.optional(str, "issue", "state") == "closed":
         return Ignored("issue is closed")
-    job = BuildJob(**delivery.repo_fields(), issue_number=delivery.get(int, "issue", "number"))
+    # The text the labeller saw: someone without write access may edit it before the build.
+    digest = text_digest(delivery.optional(str, "issue", "title") or "",
+                         delivery.optional(str, "issue", "body"))
+    job = BuildJob(**delivery.repo_fields(), issue_number=delivery.get(int, "issue", "number"),
+                   issue_digest=digest)
     return JobRequest(job, f"build-{delivery.id}")
 
 

@@ -185,6 +185,18 @@ class GitHubEmulator:
         self._deliver(outgoing)
         return issue.number
 
+    def edit_issue(self, owner: str, name: str, number: int, user: str, body: str) -> None:
+        """A user edits an issue's body (anyone may, on their own issue)."""
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            issue = self.state.issue(repo, number)
+            self.state.ensure_actor(user)
+            changes = {"body": {"from": issue.body}}
+            issue.body = body
+            fields = {**shapes.subject_fields(self.state, repo, issue), "changes": changes}
+            outgoing = self.webhooks.build(repo, "issues", "edited", user, fields)
+        self._deliver(outgoing)
+
     def label_issue(self, owner: str, name: str, number: int, label: str, user: str) -> None:
         with self.state.lock:
             repo = self.state.repo(owner, name)

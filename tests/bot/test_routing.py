@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.app import create_app
+from kiln.jobs import text_digest
 from tests.bot.conftest import SECRET, fixture, post_signed
 
 PR_COMMENT = "issue_comment.created.pull_request"
@@ -24,7 +25,8 @@ def only_job(queued: Any) -> Any:
 
 
 def test_trigger_label_queues_a_build(deliver, queued) -> None:
-    response = deliver("issues", fixture("issues.labeled"), delivery="d-build-1")
+    payload = fixture("issues.labeled")
+    response = deliver("issues", payload, delivery="d-build-1")
 
     assert response.status_code == 202
     assert response.json() == {"queued": "build", "job": "build-d-build-1"}
@@ -36,6 +38,7 @@ def test_trigger_label_queues_a_build(deliver, queued) -> None:
         "repo": "Hello-World",
         "issue_number": 1,
         "sender": "Codertocat",
+        "issue_digest": text_digest(payload["issue"]["title"], payload["issue"]["body"]),
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from githubkit import GitHub
 
-from kiln.jobs import BuildJob, CommandJob
+from kiln.jobs import BuildJob, CommandJob, text_digest
 from kiln.states import BuildState, Command
 from worker.flows.admission import admitted
 from worker.flows.ending import JobEnd, JobEnding
@@ -50,8 +50,11 @@ class CommandRunner:
     def retry(self) -> str:
         """Queue a new build of the issue (a Kiln pull request's issue, on a pull request)."""
         j = self.job
+        number = self._issue_number()
+        issue = self.gh.rest.issues.get(j.owner, j.repo, number).parsed_data
         build = BuildJob(installation_id=j.installation_id, owner=j.owner, repo=j.repo,
-                         issue_number=self._issue_number(), sender=j.sender)
+                         issue_number=number, sender=j.sender,
+                         issue_digest=text_digest(issue.title, issue.body or ""))
         self.requeue(build, retry_job_id(j.comment_id))
         return messages.RETRY_QUEUED.format(login=j.sender)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiln.history import BuildRecord
+from kiln.jobs import BuildJob, ReviseJob
 from kiln.states import BuildState, JobKind
 from worker.state.lock import IssueLock
 from worker.state.records import Records
@@ -42,15 +43,28 @@ class JobEnding:
         self.records = records
         self.remove_sandboxes = remove_sandboxes
 
-    def end(self, job_id: str, end: JobEnd) -> None:
-        """Stop its sandbox, free its lock, show the end on the thread and in the history."""
+    def end(self, job_id: str, end: JobEnd, job: BuildJob | ReviseJob | None = None) -> None:
+        """Stop its sandbox, free its lock, show the end on the thread and in the history.
+
+        A job that failed before it opened its record (GitHub refused the permission check
+        or the issue) gets one now when `job` says whose it was, so its end is never silent.
+        """
         self.remove_sandboxes(job_id)
         self.lock.release(job_id)
-        record = self.records.of_job(job_id)
+        record = self.records.of_job(job_id) or self._open_record(job_id, job)
         if record is None or record.state.is_final:
-            return  # the job never got as far as acknowledging, or already reported its end
-        self._show(record, end)
+            return  # a cancelled job that never started, or one that reported its own end
+        # The record first: the dashboard is final even when GitHub is what failed.
         self.records.history.finish(record.id, end.state, record.outcome_url)
+        self._show(record, end)
+
+    def _open_record(self, job_id: str, job: BuildJob | ReviseJob | None) -> BuildRecord | None:
+        if job is None:
+            return None
+        c = self.conversation
+        build_id = self.records.open(job_id, repo=f"{c.owner}/{c.repo}", number=c.number,
+                                     kind=job.kind, trigger=job.sender, title="")
+        return self.records.history.get(build_id)
 
     def _show(self, record: BuildRecord, end: JobEnd) -> None:
         kind = JobKind(record.kind)

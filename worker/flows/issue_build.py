@@ -8,6 +8,7 @@ from typing import Any
 
 from githubkit import GitHub
 
+from kiln.jobs import text_digest
 from kiln.settings import Settings
 from kiln.states import BuildState
 from worker.builder import BuildResult, run_build
@@ -27,6 +28,7 @@ from worker.github.publisher import (
 )
 from worker.github.repository import Repository, Snapshot
 from worker.thread import messages
+from worker.thread.progress import Report
 from worker.thread.reporter import StepReporter
 from worker.thread.reporting import check_result, final_report, plan_lines, pull_body
 from worker.thread.session import JobSession
@@ -47,8 +49,10 @@ class IssueBuild:
     """Runs one build job for an issue."""
 
     def __init__(self, session: JobSession, gh: GitHub[Any], settings: Settings,
-                 open_llm: Callable[[], Any], open_sandbox: OpenSandbox) -> None:
+                 open_llm: Callable[[], Any], open_sandbox: OpenSandbox,
+                 issue_digest: str | None = None) -> None:
         self.session = session
+        self.issue_digest = issue_digest  # the text the trigger saw; None: build the current
         self.gh = gh
         self.settings = settings
         self.open_llm = open_llm  # made after the acknowledgement, which must come first
@@ -64,9 +68,21 @@ class IssueBuild:
         if not self.session.open(issue.title, lock_ttl(self.settings)):
             return
         try:
+            if self._changed_since_trigger(issue.title, issue.body or ""):
+                return
             self._build(issue.title, issue.body or "")
         finally:
             self.session.close()
+
+    def _changed_since_trigger(self, title: str, body: str | None) -> bool:
+        """Whether the issue's text is not what the trigger saw (then the build ends here)."""
+        if self.issue_digest is None or text_digest(title, body) == self.issue_digest:
+            return False
+        self.session.conclude(BuildState.FAILED, Report(
+            tests="", iterations=0, tokens=0, cost_usd=0.0,
+            reason=messages.ISSUE_CHANGED, next_step=messages.ISSUE_CHANGED_NEXT.format(
+                label=self.settings.trigger_label)), None)
+        return True
 
     def _build(self, title: str, body: str) -> None:
         default_branch = self.repository.default_branch()

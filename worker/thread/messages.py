@@ -31,10 +31,19 @@ NOTHING_TO_CANCEL = "@{login}, nothing is running here, so there is nothing to c
 STATUS_RUNNING = "@{login}, Kiln is working on this: {state} (job `{job_id}`)."
 STATUS_IDLE = "@{login}, nothing is running here. The progress comment above has the last result."
 
+ISSUE_CHANGED = "the issue's text changed after the build was asked for, so nothing was built"
+ISSUE_CHANGED_NEXT = (
+    "Kiln builds only the text that whoever asked for the build saw. A maintainer who has read "
+    "the current text can remove and add the `{label}` label again, or comment `/kiln retry`."
+)
 RETRY_HINT = "Comment `/kiln retry` to try again."
 NEXT_STEP_FAILED = (
     "The best attempt is on branch `{branch}`. Clarify the issue or adjust "
     "`.github/kiln.yml` (budgets, test command), then comment `/kiln retry`."
+)
+COMMAND_FAILED = (
+    "{marker}\n@{login}, Kiln could not answer `/kiln {name}`: {reason}. "
+    "Comment it again in a while."
 )
 NEXT_STEP_CRASHED = (
     "The job stopped unexpectedly ({reason}). Nothing more will happen on its own: "

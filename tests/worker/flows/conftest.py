@@ -49,12 +49,12 @@ class Flows:
         return self.world.emulator
 
     def build(self, number: int, turns: list[Any], job_id: str = "job-build",
-              sender: str = MAINTAINER) -> Any:
+              sender: str = MAINTAINER, issue_digest: str | None = None) -> Any:
         """Run a build of issue `number`; returns the scripted model."""
-        job = BuildJob(self.world.installation_id, OWNER, REPO, number, sender)
+        job = BuildJob(self.world.installation_id, OWNER, REPO, number, sender, issue_digest)
         model, llm = self.serve_model(turns, self.settings)
         IssueBuild(self.session(job, job_id, JobKind.BUILD), self.gh, self.settings,
-                   lambda: llm, lambda config: self.sandboxes).run()
+                   lambda: llm, lambda config: self.sandboxes, job.issue_digest).run()
         return model
 
     def revise(self, number: int, turns: list[Any], review_id: int | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiln.jobs import BuildJob
+from kiln.jobs import BuildJob, text_digest
 from kiln.states import BuildState, JobKind
 from tests.worker import e2e_scripts as script
 from tests.worker.conftest import OWNER, REPO, STRANGER
@@ -71,6 +71,7 @@ def test_retry_on_a_pull_request_queues_its_issue_once_per_comment(flows: Flows)
 
     (queued, job_id), *_ = flows.requeued
     assert (queued.issue_number, queued.sender, job_id) == (number, "alice", "build-retry-105")
+    assert queued.issue_digest == text_digest("Add subtraction", "calc.sub(a, b)")
     assert "queued a new build" in answer(flows, pull.number, 105)
 
 
