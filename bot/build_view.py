@@ -75,6 +75,18 @@ def link_text(url: str) -> str:
     return urlsplit(url).path.strip("/") or url
 
 
+def diff_class(line: str) -> str:
+    """The CSS class of a line of a unified diff."""
+    if line.startswith(("+++", "---")):
+        return "file"
+    return {"+": "added", "-": "removed", "@": "hunk"}.get(line[:1], "context")
+
+
+def diff_lines(diff: str) -> list[tuple[str, str]]:
+    """A unified diff as (class, line) pairs for the page."""
+    return [(diff_class(line), line) for line in diff.splitlines()]
+
+
 def group_by_iteration(lines: list[LogLine]) -> list[IterationGroup]:
     """Consecutive lines of the same iteration, in log order."""
     groups: list[IterationGroup] = []

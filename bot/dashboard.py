@@ -69,7 +69,8 @@ class Dashboard:
             return PlainTextResponse("No such build (it may have expired).\n", 404)
         lines = self._history.lines(record.id)
         context = {"build": record, "groups": build_view.group_by_iteration(lines),
-                   "last_id": lines[-1].id if lines else "0"}
+                   "last_id": lines[-1].id if lines else "0",
+                   "diff": build_view.diff_lines(self._history.diff(record.id))}
         return self._templates.TemplateResponse(request, "build.html", context,
                                                 headers=SECURITY_HEADERS)
 

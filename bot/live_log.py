@@ -65,7 +65,8 @@ async def log_events(history: BuildHistory, build_id: str, last_id: str,
         polled = await anyio.to_thread.run_sync(poll, history, build_id, last_id, block_ms,
                                                 limiter=limiter)
         for line in polled.lines:
-            yield event({"message": line.message, "iteration": line.iteration}, None, line.id)
+            yield event({"message": line.message, "iteration": line.iteration,
+                         "detail": line.detail}, None, line.id)
             last_id = line.id
         current = status(polled.record) if polled.record else {"state": "gone"}
         if current != shown:

@@ -17,7 +17,10 @@ from kiln.states import BuildState
 INDEX_KEY = "kiln:builds"
 RECORD_KEY = "kiln:build:{}"
 LOG_KEY = "kiln:build:{}:log"
+DIFF_KEY = "kiln:build:{}:diff"  # apart from the record: lists of builds never load it
 LOG_MAX_LINES = 5_000
+DETAIL_MAX_CHARS = 8_000  # a step's output excerpt, as the build page expands it
+DIFF_MAX_CHARS = 200_000  # the published change, as the build page shows it
 BUILD_ID = re.compile(r"^[0-9a-f]{16}$")
 DASHBOARD_PATH = "/builds"
 
@@ -69,18 +72,20 @@ UPDATABLE = frozenset(_FIELDS) - {"id", "repo", "number", "kind", "trigger", "jo
 
 
 class LogLine(NamedTuple):
-    """One line of a build's log; ``id`` is its Redis stream entry id."""
+    """One line of a build's log; ``id`` is its Redis stream entry id, ``detail`` what the
+    step printed (an output excerpt, failures first), shown when the line is expanded."""
 
     id: str
     message: str
     iteration: int | None = None
+    detail: str = ""
 
 
 def _log_line(entry_id: bytes | str, values: dict[Any, Any]) -> LogLine:
     fields = {_text(key): _text(value) for key, value in values.items()}
     iteration = fields.get("iteration")
     return LogLine(_text(entry_id), fields.get("message", ""),
-                   None if iteration is None else int(iteration))
+                   None if iteration is None else int(iteration), fields.get("detail", ""))
 
 
 def _text(value: bytes | str) -> str:
@@ -104,6 +109,13 @@ def _encode(fields: dict[str, Any]) -> tuple[dict[Any, Any], list[str]]:
     stored = {name: str(value) for name, value in fields.items() if value is not None}
     cleared = [name for name, value in fields.items() if value is None]
     return stored, cleared
+
+
+def cut(text: str, limit: int) -> str:
+    """`text`, or its head with a visible note of what was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n… ({len(text) - limit:,} more characters not shown)"
 
 
 def build_page_url(public_url: str | None, build_id: str) -> str | None:
@@ -152,6 +164,17 @@ class BuildHistory:
             pipe.expire(key, self._retention)
             pipe.execute()
 
+    def set_diff(self, build_id: str, diff: str) -> None:
+        """Keep the published change (a unified diff) for the build's page."""
+        self._redis.set(DIFF_KEY.format(build_id), cut(diff, DIFF_MAX_CHARS), ex=self._retention)
+
+    def diff(self, build_id: str) -> str:
+        """The published change, or "" when nothing was published (or it expired)."""
+        if not BUILD_ID.match(build_id):
+            return ""
+        value: Any = self._redis.get(DIFF_KEY.format(build_id))
+        return _text(value) if value is not None else ""
+
     def finish(self, build_id: str, state: BuildState, outcome_url: str | None = None) -> None:
         """Mark a build final. The closing line goes first: a live viewer that sees the
         final state then knows no more lines will come."""
@@ -160,11 +183,15 @@ class BuildHistory:
         self.log(build_id, f"build {state}")
         self.update(build_id, state=state, outcome_url=outcome_url, finished_at=repr(time.time()))
 
-    def log(self, build_id: str, message: str, iteration: int | None = None) -> None:
-        """Append one log line (of an iteration, if given) to the build's capped stream."""
+    def log(self, build_id: str, message: str, iteration: int | None = None,
+            detail: str = "") -> None:
+        """Append one log line (of an iteration, if given, with the step's output as
+        `detail`) to the build's capped stream."""
         entry: dict[Any, Any] = {"message": message}
         if iteration is not None:
             entry["iteration"] = str(iteration)
+        if detail:
+            entry["detail"] = cut(detail, DETAIL_MAX_CHARS)
         key = LOG_KEY.format(build_id)
         with self._redis.pipeline() as pipe:
             pipe.xadd(key, entry, maxlen=LOG_MAX_LINES, approximate=True)

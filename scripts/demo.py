@@ -328,7 +328,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                           "OPENAI_API_KEY and/or OPENAI_BASE_URL)")
     parser.add_argument("--timeout", type=float, default=600,
                         help="seconds to wait for the build (default 600)")
+    parser.add_argument("--exit", action="store_true",
+                        help="stop everything when the build ends, instead of keeping the "
+                             "dashboard up until Ctrl-C")
     return parser.parse_args(argv)
+
+
+def hold(app_url: str) -> None:
+    """Keep everything up, so the dashboard's link can be opened, until Ctrl-C."""
+    say(f"\nThe dashboard stays up at {app_url}/builds/ : press Ctrl-C to stop everything.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return
 
 
 def choose_model(args: argparse.Namespace, stack: ExitStack) -> Model:
@@ -387,6 +400,8 @@ def run(args: argparse.Namespace, exits: ExitStack, processes: Processes) -> boo
     if model.replay:
         say("\n(The model's answers were a REPLAY of a recorded build; "
             "Kiln's own code, the sandbox and the tests ran for real.)")
+    if not args.exit:
+        hold(stack.app_url)
     return shown and record.state is BuildState.DONE
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,12 @@ def test_demo_builds_the_example_into_a_pull_request(docker_client: Any) -> None
     run.wait_for("[Build log](", 120)
     page_url = BUILD_PAGE.findall(run.output)[0]
     live = LiveLog(page_url)
-    code = run.finish(300)
+    # Without --exit the dashboard stays up once the build is over, until Ctrl-C.
+    run.wait_for("press Ctrl-C to stop everything", 300)
+    with urllib.request.urlopen(page_url, timeout=10) as answer:
+        assert answer.status == 200 and "build done" in answer.read().decode()
+    os.killpg(run.proc.pid, signal.SIGINT)
+    code = run.finish(120)
     out = run.output
     assert code == 0, out
     assert "REPLAY of a recorded build" in out
@@ -127,6 +133,13 @@ def test_demo_builds_the_example_into_a_pull_request(docker_client: Any) -> None
     leftovers = docker_client.containers.list(
         all=True, filters={"label": f"kiln.job={job_ids[0]}"})
     assert leftovers == []
+
+
+def test_with_exit_the_demo_ends_with_the_build(docker_client: Any) -> None:
+    run = DemoRun("--timeout", "240", "--exit")
+    assert run.finish(300) == 0, run.output
+    assert "press Ctrl-C" not in run.output
+    assert_all_stopped(run)
 
 
 def test_ctrl_c_stops_everything_the_demo_started(docker_client: Any) -> None:

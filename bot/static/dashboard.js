@@ -43,7 +43,19 @@
   source.onmessage = function (event) {
     const line = JSON.parse(event.data);
     const item = document.createElement("li");
-    item.textContent = line.message;
+    if (line.detail) {
+      // Expandable like the server-rendered lines: the step's output under its message.
+      const details = document.createElement("details");
+      const summary = document.createElement("summary");
+      summary.textContent = line.message;
+      const output = document.createElement("pre");
+      output.className = "output";
+      output.textContent = line.detail;
+      details.append(summary, output);
+      item.append(details);
+    } else {
+      item.textContent = line.message;
+    }
     listFor(line.iteration).append(item);
   };
   source.addEventListener("status", function (event) {

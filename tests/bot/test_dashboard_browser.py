@@ -74,3 +74,38 @@ def test_build_page_shows_log_lines_as_they_arrive(browser: Any, settings: Setti
         assert heading in log_text
     assert all(message in log_text for message, _ in LIVE_LINES)
     assert "octo/hello" in list_text and "done" in list_text
+
+
+FAILED_RUN = ("Failing:\nFAILED test_greet.py::test_hello - NameError: name 'greet' is not "
+              "defined\n\n==== 1 failed in 0.02s ====")
+DIFF = ("--- /dev/null\n+++ b/greet.py\n@@ -0,0 +1,2 @@\n+def greet(name):\n"
+        "+    return f'hello {name}'\n")
+
+
+def test_a_step_expands_to_its_output_and_the_change_shows_as_a_diff(
+        browser: Any, settings: Settings, redis_conn: redis.Redis) -> None:
+    history = BuildHistory(redis_conn, 3600)
+    build_id = history.start(repo="octo/hello", number=3, kind="build", trigger="mona",
+                             job_id="job-3", title="Add greet")
+    with serve(create_app(settings)) as base_url:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(f"{base_url}/builds/{build_id}")
+        page.wait_for_selector("#live")
+        # A line that arrives live is expandable like one the server renders.
+        history.log(build_id, "iteration 1: tests 1 failed", 1, FAILED_RUN)
+        summary = page.locator("#log summary", has_text="iteration 1: tests 1 failed")
+        summary.wait_for(timeout=20_000)
+        assert not page.locator("#log pre.output").first.is_visible()
+        summary.click()
+        live_output = page.inner_text("#log pre.output")
+        history.set_diff(build_id, DIFF)
+        history.finish(build_id, BuildState.DONE, "http://127.0.0.1:9/octo/hello/pull/4")
+        page.wait_for_selector("pre.diff .diff-added", timeout=20_000)  # reloaded when done
+        page.locator("#log summary").first.click()
+        page.screenshot(path=str(ARTIFACTS / "dashboard-build-output.png"), full_page=True)
+        final_output = page.inner_text("#log pre.output")
+        added = page.locator("pre.diff .diff-added").all_inner_texts()
+        page.close()
+    assert live_output.startswith("Failing:\nFAILED test_greet.py::test_hello")
+    assert final_output == live_output
+    assert added == ["+def greet(name):", "+    return f'hello {name}'"]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from kiln.history import INDEX_KEY, BuildHistory, build_page_url
+from kiln.history import DETAIL_MAX_CHARS, INDEX_KEY, BuildHistory, build_page_url
 from kiln.settings import Settings
 from kiln.states import BuildState
 
@@ -178,3 +178,27 @@ def test_a_record_is_finished_only_by_finish(history: BuildHistory) -> None:
     history.finish(build_id, BuildState.DONE, None)
     record = history.get(build_id)
     assert record is not None and record.finished
+
+
+def test_a_line_keeps_its_detail_cut_visibly(history: BuildHistory) -> None:
+    build_id = history.start(repo="o/r", number=1, kind="build", trigger="t", job_id="j")
+
+    history.log(build_id, "ran make", 1, "x" * (DETAIL_MAX_CHARS + 10))
+    history.log(build_id, "read a.py", 1)
+
+    ran, read = history.lines(build_id)
+    assert ran.detail.startswith("x" * DETAIL_MAX_CHARS)
+    assert ran.detail.endswith("(10 more characters not shown)")
+    assert read.detail == ""
+
+
+def test_the_published_diff_is_kept_apart_from_the_record(history: BuildHistory,
+                                                          redis_conn: redis.Redis) -> None:
+    build_id = history.start(repo="o/r", number=1, kind="build", trigger="t", job_id="j")
+    assert history.diff(build_id) == ""
+
+    history.set_diff(build_id, "+x\n")
+
+    assert history.diff(build_id) == "+x\n"
+    assert b"+x" not in b"".join(redis_conn.hvals(f"kiln:build:{build_id}"))
+    assert history.diff("../../etc") == ""

@@ -108,10 +108,12 @@ class Toolbox:
         timeout = min(float(args.timeout), self.meter.remaining_seconds())
         result = self.workspace.exec(args.command, timeout=timeout)
         changed = self.workspace.sync()
-        self.log.emit(StepKind.TOOL, f"ran {args.command}: exit code {result.exit_code}")
+        stdout = cut_middle(result.stdout, STREAM_LIMIT_CHARS)
+        stderr = cut_middle(result.stderr, STREAM_LIMIT_CHARS)
+        self.log.emit(StepKind.TOOL, f"ran {args.command}: exit code {result.exit_code}",
+                      "\n".join(part for part in (stdout, stderr) if part))
         content = render(Prompt.COMMAND_RESULT, result=result, changed=changed,
-                         stdout=cut_middle(result.stdout, STREAM_LIMIT_CHARS),
-                         stderr=cut_middle(result.stderr, STREAM_LIMIT_CHARS))
+                         stdout=stdout, stderr=stderr)
         return ToolResult(content, f"command:{args.command}")
 
     def _run_tests(self, _args: tools.RunTests) -> ToolResult:

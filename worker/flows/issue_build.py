@@ -28,6 +28,7 @@ from worker.github.publisher import (
 )
 from worker.github.repository import Repository, Snapshot
 from worker.thread import messages
+from worker.thread.diff import unified_diff
 from worker.thread.progress import Report
 from worker.thread.reporter import StepReporter
 from worker.thread.reporting import check_result, final_report, plan_lines, pull_body
@@ -43,6 +44,11 @@ def lock_ttl(settings: Settings) -> int:
     """How long a job's lock lasts: past the job's own timeout, so that only a dead worker's
     lock ever expires by itself."""
     return settings.job_timeout_seconds + LOCK_MARGIN_SECONDS
+
+
+def publication_files(result: BuildResult, refused: list[str]) -> dict[str, bytes]:
+    """A new repository's files: the build's whole tree, less what Kiln held back."""
+    return {path: content for path, content in result.files.items() if path not in refused}
 
 
 class IssueBuild:
@@ -110,11 +116,14 @@ class IssueBuild:
         publication = None
         if where is Destination.NEW_REPOSITORY:
             publication = self._new_repository(result, config, title, message, refused)
+            self.session.published(unified_diff({}, publication_files(result, refused)))
         elif where is Destination.BRANCH:
             publication = self._branch_only(base, changes, message)
         elif where is Destination.PULL_REQUEST:
             publication = self._pull_request(result, base, default_branch, title, message,
                                              changes, refused)
+        if where in (Destination.BRANCH, Destination.PULL_REQUEST):
+            self.session.published(unified_diff(base.files, changes))
         state = BuildState.DONE if result.passed else BuildState.FAILED
         advice = next_step(result.passed, publication.branch if publication else None)
         self.session.conclude(state, final_report(result, publication, advice, refused),
@@ -145,5 +154,4 @@ class IssueBuild:
         rule = config.new_repository
         name = rule.repo_name(title, self.session.target.number)
         repository = create_org_repository(self.gh, rule.org, name, title, rule.private)
-        files = {path: content for path, content in result.files.items() if path not in refused}
-        return publish_new_repository(repository, files, message)
+        return publish_new_repository(repository, publication_files(result, refused), message)

@@ -18,6 +18,7 @@ from worker.github.branches import issue_of
 from worker.github.publisher import Publisher, split_workflow_changes
 from worker.github.repository import Repository, Snapshot
 from worker.thread import messages
+from worker.thread.diff import unified_diff
 from worker.thread.reporter import StepReporter
 from worker.thread.reporting import check_result, final_report, plan_lines, summarize_tests
 from worker.thread.session import JobSession
@@ -98,6 +99,7 @@ class PullRevision:
             return
         changes, refused = split_workflow_changes(result.changes, config.allow_workflow_changes)
         head = self._push(base, pull.head.ref, changes, result)
+        self.session.published(unified_diff(base.files, changes))
         self._reply_on_threads(feedback, result, head)
         self._summarize(result, head)
         self.session.conclude(BuildState.DONE, final_report(result, None, refused=refused),

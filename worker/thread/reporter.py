@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from kiln.states import BuildState
 from worker.builder import Step
 from worker.thread.reporting import goal_lines
 from worker.thread.session import JobSession
+
+# The lines by which runners name a failing test: pytest's short summary, TAP and node's
+# runner, jest and mocha.
+FAILURE_LINE = re.compile(r"^(?:FAILED |ERROR |not ok |\s*✕ |\s*\d+\) |●)", re.MULTILINE)
+
+
+def failures_first(output: str) -> str:
+    """A test run's output with the lines naming failing tests lifted to the top."""
+    failures = [line for line in output.splitlines() if FAILURE_LINE.match(line)]
+    if not failures:
+        return output
+    return "\n".join(["Failing:", *failures, "", output])
 
 
 class StepReporter:
@@ -16,7 +30,8 @@ class StepReporter:
 
     def __call__(self, step: Step) -> None:
         # Iteration 0 is the set-up before the first model turn (plan, install).
-        self._session.log(step.message, step.iteration or None)
+        detail = failures_first(step.detail) if step.tests is not None else step.detail
+        self._session.log(step.message, step.iteration or None, detail)
         if step.plan is not None:
             self._session.show(state=BuildState.BUILDING, plan=goal_lines(step.plan))
         elif step.tests is not None:

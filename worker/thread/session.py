@@ -81,8 +81,13 @@ class JobSession:
         return {"state": self.progress.state, "plan": plan,
                 "iterations": self.progress.iteration}
 
-    def log(self, message: str, iteration: int | None = None) -> None:
-        self.records.history.log(self.build_id, message, iteration)
+    def log(self, message: str, iteration: int | None = None, detail: str = "") -> None:
+        self.records.history.log(self.build_id, message, iteration, detail)
+
+    def published(self, diff: str) -> None:
+        """Keep the published change for the build's page."""
+        if diff:
+            self.records.history.set_diff(self.build_id, diff)
 
     def conclude(self, state: BuildState, report: Report, outcome_url: str | None) -> None:
         """The final report: progress comment, reaction, label, history."""

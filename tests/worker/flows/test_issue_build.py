@@ -127,3 +127,18 @@ def test_an_issue_edited_after_the_label_is_not_built(flows: Flows) -> None:
     assert flows.emulator.pulls(OWNER, REPO) == []
     body = flows.progress(number)
     assert "Kiln build: failed" in body and "changed after the build was asked for" in body
+
+
+def test_the_build_page_gets_the_published_diff_and_failures_first(flows: Flows) -> None:
+    number = flows.open_issue()
+
+    flows.build(number, FAILING_RUNS)
+
+    record = flows.records.of_job("job-build")
+    assert record is not None
+    diff = flows.records.history.diff(record.id)
+    assert "+++ b/calc.py" in diff and "+    return a + b" in diff
+    assert "+++ b/test_calc.py" in diff
+    (tests, *_) = [line for line in flows.records.history.lines(record.id)
+                   if ": tests " in line.message]
+    assert tests.detail.startswith("Failing:\nFAILED test_calc.py::test_sub")
