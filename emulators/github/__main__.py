@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     key_file = args.key_file or Path(tempfile.mkdtemp(prefix="kiln-emulator-")) / "app.pem"
     key_file.write_text(seeded.app.private_key_pem)
     key_file.chmod(0o600)
-    with emu.serve(args.port) as url:
+    with emu, emu.serve(args.port) as url:
         print(
             json.dumps(
                 {

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import jwt
 
 from emulators.github.errors import ApiError, bad_credentials, not_accessible, not_found
+from emulators.github.ratelimit import Bucket
 from emulators.github.records import EmulatedApp, Installation, Repo, Token
+from emulators.github.shapes.apps import APP_PERMISSIONS
 from emulators.github.state import GitHubState, covers
 
 MAX_JWT_SECONDS = 600
@@ -27,6 +29,13 @@ class Caller:
     def login(self) -> str:
         return self.app.bot_login
 
+    def bucket(self, resource: str = "core") -> Bucket:
+        """Whose rate limit the caller spends: its installation's (all its tokens share one),
+        or the app's own for requests with the app's JWT."""
+        if self.installation is not None:
+            return Bucket("installation", str(self.installation.id), resource)
+        return Bucket("app", str(self.app.id), resource)
+
 
 def authenticate(state: GitHubState, header: str | None) -> Caller:
     """The caller named by an Authorization header, or GitHub's 401 answer."""
@@ -37,7 +46,7 @@ def authenticate(state: GitHubState, header: str | None) -> Caller:
         raise bad_credentials()
     if credential.count(".") == 2:
         return Caller(verify_jwt(state, credential.strip()))
-    return _token_caller(state, credential.strip())
+    return token_caller(state, credential.strip())
 
 
 def verify_jwt(state: GitHubState, token: str) -> EmulatedApp:
@@ -73,7 +82,7 @@ def _check_times(now: float, claims: dict[str, object]) -> None:
         raise ApiError(401, "'Expiration time' claim ('exp') is too far in the future")
 
 
-def _token_caller(state: GitHubState, credential: str) -> Caller:
+def token_caller(state: GitHubState, credential: str) -> Caller:
     token = state.tokens.get(credential)
     if token is None or token.expires_at <= state.clock():
         raise bad_credentials()
@@ -84,14 +93,19 @@ def _token_caller(state: GitHubState, credential: str) -> Caller:
 
 
 def issue_token(
-    state: GitHubState, installation: Installation, repositories: list[str] | None
+    state: GitHubState,
+    installation: Installation,
+    repositories: list[str] | None,
+    permissions: dict[str, str] | None = None,
 ) -> Token:
-    """A new token for an installation, optionally narrowed to some of its repositories."""
+    """A new token for an installation, optionally narrowed to some of its repositories and
+    some of the app's permissions."""
     token = Token(
         "ghs_" + secrets.token_urlsafe(27)[:36],
         installation.id,
         state.clock() + state.token_lifetime,
         repositories,
+        permissions,
     )
     state.tokens[token.token] = token
     return token
@@ -107,6 +121,16 @@ def require_installation(caller: Caller) -> Installation:
     if caller.installation is None:
         raise not_accessible()
     return caller.installation
+
+
+def has_permission(caller: Caller, permission: str, level: str = "read") -> bool:
+    """Whether the caller's token grants a permission at a level (``read`` < ``write``)."""
+    granted = APP_PERMISSIONS
+    if caller.token is not None and caller.token.permissions is not None:
+        granted = caller.token.permissions
+    order = ("read", "write", "admin")
+    have = granted.get(permission)
+    return have in order and order.index(have) >= order.index(level)
 
 
 def can_reach(caller: Caller, repo: Repo) -> bool:

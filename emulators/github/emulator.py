@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from types import TracebackType
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -14,6 +16,7 @@ from emulators.github import shapes
 from emulators.github.endpoints import ROUTES
 from emulators.github.faults import Faults
 from emulators.github.gitstore import Commit
+from emulators.github.limits import ContentLimits
 from emulators.github.operations import (
     add_comment,
     add_labels,
@@ -23,6 +26,7 @@ from emulators.github.operations import (
     new_issue,
     resolve,
 )
+from emulators.github.ratelimit import LIMIT, Bucket, Quota
 from emulators.github.records import (
     CheckRun,
     Delivery,
@@ -37,22 +41,51 @@ from emulators.github.records import (
     ReviewComment,
 )
 from emulators.github.routing import Router
+from emulators.github.seedfile import SUBMODULE, SeedFile
 from emulators.github.server import ApiServer
 from emulators.github.state import GitHubState
+from emulators.github.treelimits import TreeLimits
 from emulators.github.webhooks import Outgoing, WebhookSender
 from emulators.serving import serving
 
 ROLES = ("admin", "maintain", "write", "triage", "read")
+Files = Mapping[str, SeedFile | str | bytes]
 
 
 class GitHubEmulator:
-    """A stateful stand-in for GitHub's REST API that also sends GitHub's signed webhooks."""
+    """A stateful stand-in for GitHub's REST API that also sends GitHub's signed webhooks and
+    serves its repositories to git over HTTP. Each repository is a bare git repository in a
+    temporary directory, removed by ``close()`` (or when the emulator is collected)."""
 
-    def __init__(self, token_lifetime: float = 3600.0) -> None:
+    def __init__(
+        self,
+        token_lifetime: float = 3600.0,
+        *,
+        rate_limit: int = LIMIT,
+        tree_limit: int = TreeLimits.entries,
+    ) -> None:
         self.state = GitHubState(token_lifetime=token_lifetime)
+        self._closer = weakref.finalize(self, self.state.close)
+        self.state.rate_limits.limit = rate_limit
+        self.state.tree_limits.entries = tree_limit
         self.webhooks = WebhookSender(self.state)
         self.faults = Faults()
         self.server = ApiServer(self.state, Router(ROUTES), self.webhooks, self.faults)
+
+    def close(self) -> None:
+        """Stop the repositories' git processes and remove them from disk."""
+        self._closer()
+
+    def __enter__(self) -> GitHubEmulator:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
 
     # --- serving -----------------------------------------------------------
 
@@ -66,6 +99,22 @@ class GitHubEmulator:
                 yield url
         finally:
             self.webhooks.stop()
+
+    def clone_url(self, owner: str, name: str) -> str:
+        """Where git clones, fetches and pushes the repository (with an installation token)."""
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            return f"{self.state.base_url}/{repo.owner}/{repo.name}.git"
+
+    @property
+    def content_limits(self) -> ContentLimits:
+        """GitHub's limits on file contents and blobs (1 MB inline, 100 MB at most); settable."""
+        return self.state.content_limits
+
+    @property
+    def tree_limits(self) -> TreeLimits:
+        """GitHub's limits on a recursive tree (100,000 entries, 7 MB); settable."""
+        return self.state.tree_limits
 
     @property
     def token_lifetime(self) -> float:
@@ -113,19 +162,17 @@ class GitHubEmulator:
         self,
         owner: str,
         name: str,
-        files: Mapping[str, str | bytes] | None = None,
+        files: Files | None = None,
         default_branch: str = "main",
         private: bool = False,
     ) -> None:
+        """A repository, with one initial commit of ``files`` if given: text or bytes for a
+        regular file, or a SeedFile for another mode (executable, symlink, submodule)."""
         with self.state.lock:
             self.state.ensure_account(owner)
-            repo = Repo(
-                self.state.next_id(), owner, name, private, default_branch, self.state.now()
-            )
-            self.state.repos[(owner.lower(), name.lower())] = repo
+            repo = self.state.add_repo(owner, name, private, default_branch)
             if files:
-                data = {p: c.encode() if isinstance(c, str) else c for p, c in files.items()}
-                commit_files(self.state, repo, default_branch, data, "Initial commit", owner)
+                commit_files(self.state, repo, default_branch, files, "Initial commit", owner)
 
     def set_permission(self, owner: str, name: str, login: str, role: str) -> None:
         if role not in ROLES:
@@ -152,16 +199,16 @@ class GitHubEmulator:
         owner: str,
         name: str,
         branch: str,
-        files: Mapping[str, str | bytes],
+        files: Mapping[str, SeedFile | str | bytes | None],
         message: str = "Update files",
         author: str | None = None,
     ) -> str:
-        """A user's commit on a branch; open pull requests from it get ``synchronize``."""
+        """A user's commit on a branch (a path set to None is removed); open pull requests
+        from the branch get ``synchronize``."""
         user = author or owner
         with self.state.lock:
             repo = self.state.repo(owner, name)
-            data = {p: c.encode() if isinstance(c, str) else c for p, c in files.items()}
-            sha = commit_files(self.state, repo, branch, data, message, user)
+            sha = commit_files(self.state, repo, branch, files, message, user)
             outgoing = []
             for issue, before in follow_branch(repo, f"refs/heads/{branch}", sha):
                 fields = shapes.synchronize_fields(self.state, repo, issue, before)
@@ -306,6 +353,19 @@ class GitHubEmulator:
             repo = self.state.repo(owner, name)
             return repo.git.files(repo.git.commit(_resolved(repo, ref)).tree)
 
+    def entries(self, owner: str, name: str, ref: str) -> dict[str, SeedFile]:
+        """Each file of a commit with its mode: symlinks and submodules included."""
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            tree = repo.git.commit(_resolved(repo, ref)).tree
+            return {
+                path: SeedFile(
+                    e.sha.encode() if e.mode == SUBMODULE else repo.git.blob(e.sha), e.mode
+                )
+                for path, e in repo.git.walk(tree)
+                if e.type != "tree"
+            }
+
     def commits(self, owner: str, name: str, ref: str) -> list[Commit]:
         with self.state.lock:
             repo = self.state.repo(owner, name)
@@ -327,19 +387,69 @@ class GitHubEmulator:
     def git_object(self, owner: str, name: str, sha: str) -> tuple[str, bytes]:
         """An object in git's own encoding (type, body), to check ids with real git."""
         with self.state.lock:
-            return self.state.repo(owner, name).git.raw[sha]
+            return self.state.repo(owner, name).git.read(sha)
+
+    def git_dir(self, owner: str, name: str) -> str:
+        """The bare repository on disk, to inspect it with git itself."""
+        with self.state.lock:
+            return str(self.state.repo(owner, name).git.path)
 
     @property
     def requests(self) -> list[RecordedRequest]:
+        """REST (and GraphQL) calls, the ones GitHub counts against the rate limit."""
         return self._copy(self.state.requests)
+
+    @property
+    def git_requests(self) -> list[RecordedRequest]:
+        """Git's own requests over HTTP (info/refs, upload-pack, receive-pack)."""
+        return self._copy(self.state.git_requests)
 
     @property
     def unexpected(self) -> list[RecordedRequest]:
         return self._copy(self.state.unexpected)
 
-    def fail_next(self, method: str, path_regex: str, kind: str = "502", times: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        kind: str = "502",
+        times: int = 1,
+        retry_after: int = 1,
+    ) -> None:
+        """The next ``times`` matching REST requests fail: ``502``, ``secondary_rate_limit``
+        (403) or ``secondary_rate_limit_429``, the last two with ``retry-after``."""
         with self.state.lock:
-            self.faults.arm(method, path_regex, kind, times)
+            self.faults.arm(method, path_regex, kind, times, retry_after)
+
+    # --- rate limits ----------------------------------------------------------
+
+    def set_rate_limit(self, limit: int, installation_id: int | None = None) -> None:
+        """Requests an hour for one installation, or the default for all (5,000)."""
+        with self.state.lock:
+            if installation_id is None:
+                self.state.rate_limits.limit = limit
+            else:
+                self.state.rate_limits.limits[installation_id] = limit
+
+    def rate_limit(self, installation_id: int, resource: str = "core") -> Quota:
+        """An installation's current window: limit, used, remaining and reset (epoch seconds)."""
+        bucket = Bucket("installation", str(installation_id), resource)
+        with self.state.lock:
+            quota = self.state.rate_limits.quota(bucket, self.state.clock(), start=False)
+            return copy.copy(quota)
+
+    def advance_rate_limit_clock(self, seconds: float) -> None:
+        """Let time pass for the rate limits only (windows reset after an hour)."""
+        with self.state.lock:
+            self.state.rate_limits.offset += seconds
+
+    def exhaust_rate_limit(
+        self, installation_id: int, reset_in: float = 3600.0, resource: str = "core"
+    ) -> None:
+        """Use an installation's quota up: GitHub answers 403 until ``reset_in`` seconds pass."""
+        bucket = Bucket("installation", str(installation_id), resource)
+        with self.state.lock:
+            self.state.rate_limits.exhaust(bucket, self.state.clock(), reset_in)
 
 
 def _key_pair() -> tuple[str, str]:

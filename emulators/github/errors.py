@@ -10,14 +10,17 @@ DOCS = "https://docs.github.com/rest"
 class ApiError(Exception):
     """An error answer: status code, GitHub's message, and optional validation errors."""
 
-    def __init__(self, status: int, message: str, errors: list[Any] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, errors: list[Any] | None = None, docs: str = DOCS
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
+        self.docs = docs
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"message": self.message, "documentation_url": DOCS}
+        body: dict[str, Any] = {"message": self.message, "documentation_url": self.docs}
         if self.errors is not None:
             body["errors"] = self.errors
         body["status"] = str(self.status)
@@ -50,3 +53,8 @@ def custom_invalid(
     if field is not None:
         error["field"] = field
     return ApiError(422, summary, [error])
+
+
+def too_large(message: str) -> ApiError:
+    """GitHub's 403 for a blob bigger than an endpoint serves."""
+    return ApiError(403, message, [{"resource": "Blob", "field": "data", "code": "too_large"}])

@@ -21,32 +21,37 @@ class Fault:
     path: re.Pattern[str]
     kind: str
     times: int
+    retry_after: int = 1
 
 
 class Faults:
     """A list of armed faults; each matching request uses up one shot."""
 
-    KINDS = ("502", "secondary_rate_limit")
+    # a secondary rate limit answers 403 or 429, with ``retry-after`` (GitHub's docs)
+    KINDS = ("502", "secondary_rate_limit", "secondary_rate_limit_429")
 
     def __init__(self) -> None:
         self._armed: list[Fault] = []
 
-    def arm(self, method: str, path_regex: str, kind: str, times: int) -> None:
+    def arm(
+        self, method: str, path_regex: str, kind: str, times: int, retry_after: int = 1
+    ) -> None:
         if kind not in self.KINDS:
             raise ValueError(f"unknown fault {kind!r}; use one of {self.KINDS}")
-        self._armed.append(Fault(method.upper(), re.compile(path_regex), kind, times))
+        fault = Fault(method.upper(), re.compile(path_regex), kind, times, retry_after)
+        self._armed.append(fault)
 
     def take(self, method: str, path: str) -> Reply | None:
         for fault in self._armed:
             if fault.times > 0 and fault.method == method and fault.path.search(path):
                 fault.times -= 1
-                return _reply(fault.kind)
+                return _reply(fault)
         return None
 
 
-def _reply(kind: str) -> Reply:
-    if kind == "502":
+def _reply(fault: Fault) -> Reply:
+    if fault.kind == "502":
         return Reply(502, {"message": "Server Error"})
-    return Reply(
-        403, {"message": SECONDARY_RATE_LIMIT, "documentation_url": DOCS}, {"retry-after": "1"}
-    )
+    status = 429 if fault.kind == "secondary_rate_limit_429" else 403
+    body = {"message": SECONDARY_RATE_LIMIT, "documentation_url": DOCS}
+    return Reply(status, body, {"retry-after": str(fault.retry_after)})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from emulators.github.gitstore import FILE_MODE, Signature
+from collections.abc import Mapping
+
+from emulators.github.gitstore import Signature
 from emulators.github.records import Comment, Issue, Label, PullData, Reaction, Repo, ReviewComment
+from emulators.github.seedfile import SeedFile, seed_file
 from emulators.github.state import GitHubState
 
 LABEL_COLORS = ("d73a4a", "0075ca", "a2eeef", "7057ff", "008672", "e4e669", "d876e3")
@@ -97,19 +100,20 @@ def signature(state: GitHubState, login: str) -> Signature:
 
 
 def commit_files(
-    state: GitHubState, repo: Repo, branch: str, files: dict[str, bytes], message: str, author: str
+    state: GitHubState,
+    repo: Repo,
+    branch: str,
+    files: Mapping[str, SeedFile | bytes | str | None],
+    message: str,
+    author: str,
 ) -> str:
-    """A commit on ``branch`` setting these files over its current tree (the branch moves)."""
-    git = repo.git
+    """A commit on ``branch`` setting these files (None: removing them) over its current tree;
+    the branch moves. One ``git fast-import`` writes it, however many files there are."""
     ref = f"refs/heads/{branch}"
     # a new branch starts from the default branch, as a user's push of a fresh branch would
     parent = repo.refs.get(ref) or repo.refs.get(f"refs/heads/{repo.default_branch}")
-    changes = {path: (FILE_MODE, git.put_blob(data)) for path, data in files.items()}
-    base = git.commit(parent).tree if parent else None
-    tree = git.build_tree(dict(changes), base)
-    who = signature(state, author)
-    sha = git.put_commit(tree, [parent] if parent else [], who, who, message)
-    repo.refs[ref] = sha
+    entries = {path: None if v is None else seed_file(v) for path, v in files.items()}
+    sha = repo.git.import_files(ref, parent, entries, signature(state, author), message)
     repo.pushed_at = state.now()
     return sha
 
@@ -120,7 +124,7 @@ def resolve(repo: Repo, ref: str | None) -> str | None:
     for candidate in (name, f"refs/{name}", f"refs/heads/{name}"):
         if candidate in repo.refs:
             return repo.refs[candidate]
-    return name if name in repo.git.commits else None
+    return name if repo.git.has(name, "commit") else None
 
 
 def permission_of(repo: Repo, login: str) -> str:
@@ -129,6 +133,19 @@ def permission_of(repo: Repo, login: str) -> str:
         return "admin"
     role = next((r for user, r in repo.permissions.items() if user.lower() == login.lower()), None)
     return role or ("none" if repo.private else "read")
+
+
+def take_pushed_refs(state: GitHubState, repo: Repo) -> list[tuple[Issue, str]]:
+    """Pick up the refs a push over git moved: open pull requests from a moved branch follow
+    it; returns each with its old head, as ``follow_branch`` does."""
+    changed = repo.refs.reload()
+    if changed:
+        repo.pushed_at = state.now()
+    moved = []
+    for ref, (_before, after) in changed.items():
+        if after is not None and ref.startswith("refs/heads/"):
+            moved += follow_branch(repo, ref, after)
+    return moved
 
 
 def follow_branch(repo: Repo, ref: str, sha: str) -> list[tuple[Issue, str]]:

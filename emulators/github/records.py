@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulators.github.gitstore import GitStore
+from emulators.github.refstore import RefStore
 
 
 @dataclass
@@ -45,12 +46,14 @@ class Installation:
 
 @dataclass
 class Token:
-    """An installation access token; ``repositories`` None means whatever the installation has."""
+    """An installation access token; ``repositories`` None means whatever the installation has,
+    ``permissions`` None whatever the app has."""
 
     token: str
     installation_id: int
     expires_at: float
     repositories: list[str] | None = None
+    permissions: dict[str, str] | None = None
 
 
 @dataclass
@@ -160,7 +163,8 @@ class Label:
 
 @dataclass
 class Repo:
-    """A repository: git objects and refs, permissions, issues and pulls, check runs."""
+    """A repository: a bare git repository (objects and refs), permissions, issues and pulls,
+    check runs."""
 
     id: int
     owner: str
@@ -168,9 +172,8 @@ class Repo:
     private: bool
     default_branch: str
     created_at: str
+    git: GitStore
     description: str | None = None
-    git: GitStore = field(default_factory=GitStore)
-    refs: dict[str, str] = field(default_factory=dict)
     permissions: dict[str, str] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)
@@ -180,6 +183,11 @@ class Repo:
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
+
+    @property
+    def refs(self) -> RefStore:
+        """Branches and other refs, kept in the bare repository beside the objects."""
+        return self.git.refs
 
 
 @dataclass

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulators.github.auth import Caller, reachable_repo
-from emulators.github.errors import invalid, not_found
+from emulators.github.auth import Caller, has_permission, reachable_repo
+from emulators.github.errors import invalid, not_accessible, not_found
 from emulators.github.records import Issue, PullData, Repo
 from emulators.github.state import GitHubState
 from emulators.github.webhooks import Outgoing, WebhookSender
@@ -16,7 +16,8 @@ from emulators.github.webhooks import Outgoing, WebhookSender
 
 @dataclass
 class Reply:
-    """An answer; ``unexpected`` marks a request to an endpoint the emulator does not know."""
+    """An answer; ``unexpected`` marks a request to an endpoint the emulator does not know.
+    A ``bytes`` body is sent as it is (a raw media type), anything else as JSON."""
 
     status: int
     body: Any
@@ -36,9 +37,15 @@ class Call:
     body: Any
     url: str
     events: list[Outgoing] = field(default_factory=list)
+    accept: str = ""
 
     def repo(self) -> Repo:
         return reachable_repo(self.state, self.caller, self.params["owner"], self.params["repo"])
+
+    def require(self, permission: str, level: str = "read") -> None:
+        """GitHub's 403 unless the token grants the permission (tokens may be minted narrower)."""
+        if not has_permission(self.caller, permission, level):
+            raise not_accessible()
 
     def pull(self) -> tuple[Repo, Issue, PullData]:
         """The pull request the path names, with its repository; 404 for a plain issue."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from emulators.github.emulator import GitHubEmulator
 from emulators.github.records import EmulatedApp
+from emulators.github.seedfile import SeedFile
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,8 @@ def apply_seed(emu: GitHubEmulator, seed: dict[str, Any], webhook_url: str | Non
     """Create what the seed describes, e.g.::
 
     {"app": {"slug": "kiln", "webhook_secret": "s"}, "users": ["alice"], "orgs": ["acme"],
-     "repos": [{"owner": "alice", "name": "proj", "files": {"README.md": "# proj"},
+     "repos": [{"owner": "alice", "name": "proj", "files": {"README.md": "# proj",
+                "run.sh": {"content": "#!/bin/sh", "mode": "100755"}},
                 "permissions": {"alice": "admin"}}],
      "installations": [{"account": "alice", "repositories": null}]}
     """
@@ -35,7 +37,7 @@ def apply_seed(emu: GitHubEmulator, seed: dict[str, Any], webhook_url: str | Non
         emu.create_repo(
             repo["owner"],
             repo["name"],
-            repo.get("files"),
+            _files(repo.get("files")),
             repo.get("default_branch", "main"),
             repo.get("private", False),
         )
@@ -47,3 +49,10 @@ def apply_seed(emu: GitHubEmulator, seed: dict[str, Any], webhook_url: str | Non
             app, entry["account"], entry.get("repositories")
         )
     return Seeded(app, installations)
+
+
+def _files(files: dict[str, Any] | None) -> dict[str, SeedFile | str] | None:
+    """A seed's files: text, or ``{"content": ..., "mode": ...}`` for another mode."""
+    if files is None:
+        return None
+    return {p: SeedFile(**v) if isinstance(v, dict) else v for p, v in files.items()}

@@ -1,4 +1,4 @@
-"""The Starlette app: records each request, injects faults, authenticates, dispatches, answers."""
+"""The Starlette app: REST requests spend rate limits and reach handlers; git's go to git."""
 
 from __future__ import annotations
 
@@ -10,20 +10,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 
-from emulators.github.auth import authenticate
+from emulators.github.auth import Caller, authenticate
 from emulators.github.errors import ApiError, not_found
 from emulators.github.faults import Faults
-from emulators.github.ratelimit import RateLimits
+from emulators.github.githttp import GitHttp
+from emulators.github.ratelimit import Bucket, Quota, RateLimits
 from emulators.github.records import RecordedRequest
 from emulators.github.routing import Call, Reply, Router
 from emulators.github.state import GitHubState
 from emulators.github.webhooks import Outgoing, WebhookSender
 
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+RAW = "application/vnd.github.raw"
 
 
 class ApiServer:
-    """Answers GitHub REST requests from the shared state."""
+    """Answers GitHub REST requests from the shared state, and git's own over HTTP."""
 
     def __init__(
         self, state: GitHubState, router: Router, webhooks: WebhookSender, faults: Faults
@@ -32,25 +34,32 @@ class ApiServer:
         self.router = router
         self.webhooks = webhooks
         self.faults = faults
-        self.limits = RateLimits()
+        self.git = GitHttp(state, webhooks)
+
+    @property
+    def limits(self) -> RateLimits:
+        return self.state.rate_limits
 
     def asgi(self) -> Starlette:
-        return Starlette(routes=[StarletteRoute("/{path:path}", self.handle, methods=METHODS)])
+        rest = StarletteRoute("/{path:path}", self.handle, methods=METHODS)
+        return Starlette(routes=[*self.git.routes(), rest])
 
     async def handle(self, request: Request) -> Response:
         raw = await request.body()
         body = _json(raw)
         path = request.url.path
         with self.state.lock:
-            reply, events = self._answer(request, path, body, raw)
-            reply.headers.update(
-                self.limits.headers(
-                    request.headers.get(
-                        "authorization", request.client.host if request.client else ""
-                    ),
-                    self.state.clock(),
-                )
-            )
+            caller = _caller(self.state, request.headers.get("authorization"))
+            bucket = _bucket(caller, request, path)
+            now = self.state.clock()
+            try:
+                quota = self._spend(bucket, path, now)
+            except ApiError as exceeded:
+                reply, events = Reply(exceeded.status, exceeded.body()), list[Outgoing]()
+                quota = self.limits.quota(bucket, now)
+            else:
+                reply, events = self._answer(request, path, body, raw, caller)
+            reply.headers.update(quota.headers())
             record = RecordedRequest(
                 request.method, path, dict(request.query_params), body, reply.status
             )
@@ -60,10 +69,18 @@ class ApiServer:
         self.webhooks.enqueue(events)
         if reply.status == 204:
             return Response(status_code=204, headers=reply.headers)
+        if isinstance(reply.body, bytes):
+            return Response(reply.body, reply.status, reply.headers, media_type=RAW)
         return JSONResponse(reply.body, reply.status, reply.headers)
 
+    def _spend(self, bucket: Bucket, path: str, now: float) -> Quota:
+        # asking for the rate limit spends none of it
+        if path == "/rate_limit":
+            return self.limits.quota(bucket, now, start=False)
+        return self.limits.spend(bucket, now)
+
     def _answer(
-        self, request: Request, path: str, body: Any, raw: bytes
+        self, request: Request, path: str, body: Any, raw: bytes, caller: Caller | ApiError
     ) -> tuple[Reply, list[Outgoing]]:
         fault = self.faults.take(request.method, path)
         if fault is not None:
@@ -75,7 +92,8 @@ class ApiServer:
             return Reply(404, not_found().body(), unexpected=True), []
         handler, params = found
         try:
-            caller = authenticate(self.state, request.headers.get("authorization"))
+            if isinstance(caller, ApiError):
+                raise caller
             call = Call(
                 self.state,
                 self.webhooks,
@@ -84,10 +102,26 @@ class ApiServer:
                 dict(request.query_params),
                 body,
                 str(request.url).split("?")[0],
+                accept=request.headers.get("accept", ""),
             )
             return handler(call), call.events
         except ApiError as error:
             return Reply(error.status, error.body()), []
+
+
+def _caller(state: GitHubState, header: str | None) -> Caller | ApiError:
+    """Who is calling, or the 401 to answer once the endpoint is known to exist."""
+    try:
+        return authenticate(state, header)
+    except ApiError as error:
+        return error
+
+
+def _bucket(caller: Caller | ApiError, request: Request, path: str) -> Bucket:
+    resource = "graphql" if path == "/graphql" else "core"
+    if isinstance(caller, Caller):
+        return caller.bucket(resource)
+    return Bucket("address", request.client.host if request.client else "", resource)
 
 
 def _json(raw: bytes) -> Any:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from emulators.github.errors import not_found
+from emulators.github.gitstore import GitStore
+from emulators.github.limits import ContentLimits
+from emulators.github.ratelimit import RateLimits
 from emulators.github.records import (
     Account,
     Delivery,
@@ -21,6 +27,7 @@ from emulators.github.records import (
     Repo,
     Token,
 )
+from emulators.github.treelimits import TreeLimits
 
 
 @dataclass
@@ -37,12 +44,41 @@ class GitHubState:
     tokens: dict[str, Token] = field(default_factory=dict)
     repos: dict[tuple[str, str], Repo] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
+    git_requests: list[RecordedRequest] = field(default_factory=list)
     unexpected: list[RecordedRequest] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+    content_limits: ContentLimits = field(default_factory=ContentLimits)
+    tree_limits: TreeLimits = field(default_factory=TreeLimits)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    # the bare repositories, one directory per owner; removed by close()
+    git_root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="github-emu-")))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def next_id(self) -> int:
         return next(self._ids)
+
+    def add_repo(
+        self,
+        owner: str,
+        name: str,
+        private: bool = False,
+        default_branch: str = "main",
+        description: str | None = None,
+    ) -> Repo:
+        """A new empty repository, backed by a fresh bare git repository."""
+        path = self.git_root / owner.lower() / f"{name.lower()}.git"
+        git = GitStore(path, default_branch)
+        repo = Repo(
+            self.next_id(), owner, name, private, default_branch, self.now(), git, description
+        )
+        self.repos[(owner.lower(), name.lower())] = repo
+        return repo
+
+    def close(self) -> None:
+        """Stop the repositories' git readers and remove them from disk."""
+        for repo in self.repos.values():
+            repo.git.close()
+        shutil.rmtree(self.git_root, ignore_errors=True)
 
     def now(self) -> str:
         return timestamp(self.clock())

@@ -1,4 +1,4 @@
-"""Command line: python -m emulators.model --script FILE [--port P] [--host H]."""
+"""Command line: python -m emulators.model --script FILE [--port P] [--host H] [--no-usage]."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--script", required=True, help="JSON file: a list of turns")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--no-usage", action="store_true",
+                        help="answer without token usage, as some compatible servers do")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    model = ScriptedModel.from_file(args.script)
+    model = ScriptedModel.from_file(args.script, send_usage=not args.no_usage)
     with model.serve(args.host, args.port) as base_url:
         print(base_url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -27,8 +27,10 @@ def tool_call_body(call: ToolCall, call_id: str) -> dict[str, Any]:
 
 
 def completion_body(*, answer_id: str, model: str, created: int, content: str | None,
-                    calls: list[dict[str, Any]], usage: Usage) -> dict[str, Any]:
-    """A non-streamed chat.completion with one choice."""
+                    calls: list[dict[str, Any]], usage: Usage | None, cut: bool = False,
+                    ) -> dict[str, Any]:
+    """A non-streamed chat.completion with one choice; ``usage`` None leaves it out, as some
+    OpenAI-compatible servers do; ``cut`` when the completion limit stopped the answer."""
     message = {
         "role": "assistant",
         "content": content,
@@ -36,7 +38,7 @@ def completion_body(*, answer_id: str, model: str, created: int, content: str | 
         "annotations": [],
         "tool_calls": calls or None,
     }
-    return {
+    body = {
         "id": answer_id,
         "object": "chat.completion",
         "created": created,
@@ -45,12 +47,14 @@ def completion_body(*, answer_id: str, model: str, created: int, content: str | 
             "index": 0,
             "message": message,
             "logprobs": None,
-            "finish_reason": "tool_calls" if calls else "stop",
+            "finish_reason": "length" if cut else "tool_calls" if calls else "stop",
         }],
-        "usage": usage.to_dict(),
         "service_tier": "default",
         "system_fingerprint": None,
     }
+    if usage is not None:
+        body["usage"] = usage.to_dict()
+    return body
 
 
 def model_body(name: str, created: int) -> dict[str, Any]:

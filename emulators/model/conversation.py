@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+LIMIT_KEYS = ("max_completion_tokens", "max_tokens")  # the current name, then the deprecated one
 
 
 def content_text(content: Any) -> str:
@@ -43,6 +44,24 @@ def shape_problem(body: Any) -> str | None:
             return f"Invalid value for 'messages[{index}]': {problem}"
     if body.get("stream"):
         return "The scripted model does not stream; Kiln never asks it to."
+    return limit_problem(body)
+
+
+def answer_limit(body: Any) -> int | None:
+    """The most completion tokens the request allows (either parameter), None when unlimited."""
+    if not isinstance(body, dict):
+        return None
+    return next((body[key] for key in LIMIT_KEYS if body.get(key) is not None), None)
+
+
+def limit_problem(body: dict[str, Any]) -> str | None:
+    for key in LIMIT_KEYS:
+        value = body.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return (f"Invalid '{key}': integer below minimum value. Expected a value >= 1, "
+                    f"but got {value!r} instead.")
     return None
 
 

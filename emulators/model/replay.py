@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulators.model.answers import completion_body, error_body, retry_headers, tool_call_body
-from emulators.model.conversation import messages_text, protocol_problem, shape_problem
-from emulators.model.script import Turn, TurnKind
-from emulators.model.usage import estimate, prompt_text
+from emulators.model.conversation import (
+    answer_limit,
+    messages_text,
+    protocol_problem,
+    shape_problem,
+)
+from emulators.model.script import ToolCall, Turn, TurnKind
+from emulators.model.usage import cut_answer, estimate, prompt_text
 
 SNIPPET_CHARS = 300
 # Failures are the test's fault or Kiln's, never transient: the client must not retry them.
@@ -28,9 +33,13 @@ class Answer:
 
 
 class Replay:
-    """Script position, recorded failures and the previous prompt (for cached tokens)."""
+    """Script position, recorded failures and the previous prompt (for cached tokens).
 
-    def __init__(self, turns: Iterable[Turn], clock: Callable[[], float] = time.time) -> None:
+    ``send_usage`` False answers without ``usage``, as some OpenAI-compatible servers do.
+    """
+
+    def __init__(self, turns: Iterable[Turn], clock: Callable[[], float] = time.time,
+                 send_usage: bool = True) -> None:
         self.turns = list(turns)
         self.position = 0
         self.endless_reached = False
@@ -38,6 +47,7 @@ class Replay:
         self.failures: list[str] = []
         self.previous_prompt = ""
         self.clock = clock
+        self.send_usage = send_usage
 
     @property
     def remaining(self) -> int:
@@ -80,15 +90,17 @@ class Replay:
 
     def completion(self, body: dict[str, Any], turn: Turn) -> dict[str, Any]:
         prompt = prompt_text(body)
-        content = turn.answer_text()
-        calls = [tool_call_body(call, f"call_{self.requests_seen}_{index}")
-                 for index, call in enumerate(turn.calls)]
-        named_arguments = [(call.name, call.arguments_text()) for call in turn.calls]
+        content, named_arguments, cut = cut_answer(
+            turn.answer_text(), [(call.name, call.arguments_text()) for call in turn.calls],
+            answer_limit(body))
+        calls = [tool_call_body(ToolCall(name, arguments), f"call_{self.requests_seen}_{index}")
+                 for index, (name, arguments) in enumerate(named_arguments)]
         usage = estimate(prompt, self.previous_prompt, content, named_arguments)
         self.previous_prompt = prompt
         return completion_body(
             answer_id=f"chatcmpl-scripted-{self.requests_seen}", model=body["model"],
-            created=int(self.clock()), content=content, calls=calls, usage=usage,
+            created=int(self.clock()), content=content, calls=calls,
+            usage=usage if self.send_usage else None, cut=cut,
         )
 
 

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from emulators.model.answers import error_body, model_body, model_list_body
+from emulators.model.conversation import answer_limit
 from emulators.model.replay import Answer, Replay
 from emulators.model.script import Turn, load_script
 from emulators.serving import serving
@@ -26,8 +27,9 @@ MODELS_CREATED = 1_700_000_000
 class ScriptedModel:
     """An OpenAI-compatible server replaying scripted turns and recording every request."""
 
-    def __init__(self, turns: Iterable[Turn], models: Sequence[str] = DEFAULT_MODELS) -> None:
-        self.replay = Replay(turns)
+    def __init__(self, turns: Iterable[Turn], models: Sequence[str] = DEFAULT_MODELS,
+                 send_usage: bool = True) -> None:
+        self.replay = Replay(turns, send_usage=send_usage)
         self.models = list(models)
         self.requests: list[Any] = []
         self.app = Starlette(routes=[
@@ -39,12 +41,18 @@ class ScriptedModel:
         ])
 
     @classmethod
-    def from_file(cls, path: str | Path, models: Sequence[str] = DEFAULT_MODELS) -> ScriptedModel:
-        return cls(load_script(path), models)
+    def from_file(cls, path: str | Path, models: Sequence[str] = DEFAULT_MODELS,
+                  send_usage: bool = True) -> ScriptedModel:
+        return cls(load_script(path), models, send_usage)
 
     @property
     def failures(self) -> list[str]:
         return self.replay.failures
+
+    @property
+    def answer_limits(self) -> list[int | None]:
+        """Each chat request's completion limit (``max_completion_tokens`` or ``max_tokens``)."""
+        return [answer_limit(body) for body in self.requests]
 
     @property
     def remaining(self) -> int:

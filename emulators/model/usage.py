@@ -11,6 +11,11 @@ Real tokenizers are out of reach, so the scripted model estimates like a rule of
 - ``cached_tokens`` = the characters the prompt shares as a prefix with the previous
   answered request's prompt, / 4, rounded down to a multiple of 128 tokens, and 0 when
   fewer than 1024 tokens are shared: OpenAI's prompt caching rules.
+
+An answer longer than the request's ``max_completion_tokens`` (or ``max_tokens``) is cut to
+it, as a provider stops generating there: the text keeps its first limit x 4 characters, then
+tool calls keep what still fits (the last one with arguments cut mid-JSON), and the answer's
+``finish_reason`` is ``length``.
 """
 
 from __future__ import annotations
@@ -70,6 +75,23 @@ def completion_tokens(content: str | None, calls: Sequence[tuple[str, str]]) -> 
     count = tokens(len(content or ""))
     count += sum(tokens(len(name) + len(arguments)) for name, arguments in calls)
     return max(count, 1)
+
+
+def cut_answer(content: str | None, calls: Sequence[tuple[str, str]], limit: int | None,
+               ) -> tuple[str | None, list[tuple[str, str]], bool]:
+    """The answer as a provider sends it under a completion limit: (content, calls, was cut)."""
+    if limit is None or completion_tokens(content, calls) <= limit:
+        return content, list(calls), False
+    room = limit * CHARS_PER_TOKEN
+    text = None if content is None else content[:room]
+    room -= len(text or "")
+    kept: list[tuple[str, str]] = []
+    for name, arguments in calls:
+        if room <= len(name):
+            break
+        kept.append((name, arguments[:room - len(name)]))
+        room -= len(name) + len(kept[-1][1])
+    return text, kept, True
 
 
 def estimate(prompt: str, previous: str, content: str | None,

@@ -62,6 +62,13 @@ class GitHubWorld:
         return GitHub(strategy, base_url=self.url, http_cache=False, timeout=10,
                       cache_strategy=MemCacheStrategy(), **options)
 
+    def token(self, installation_id: int | None = None, **narrowed: Any) -> str:
+        """A fresh installation token, minted the way Kiln mints one (app JWT, then REST)."""
+        with self.app_client() as app:
+            made = app.rest.apps.create_installation_access_token(
+                installation_id or self.installation_id, **narrowed)
+            return made.parsed_data.token
+
 
 def commit_via_api(gh: GitHub[Any], files: dict[str, str], parent: str, message: str) -> str:
     """Commit to alice/proj the way Kiln publishes: blobs, a tree on the parent's, a commit."""
@@ -91,7 +98,7 @@ def github() -> Iterator[GitHubWorld]:
     emu.set_permission("alice", "proj", "bob", "read")
     installation = emu.install(app, "alice")
     org_installation = emu.install(app, "acme", repositories=[])
-    with emu.serve() as url:
+    with emu, emu.serve() as url:
         yield GitHubWorld(emu, url, app, installation, org_installation)
 
 

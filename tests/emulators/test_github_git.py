@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
 from tests.emulators.conftest import GitHubWorld, commit_via_api
@@ -133,3 +134,25 @@ def test_branches_and_commits(github: GitHubWorld) -> None:
     assert [b.name for b in branches] == ["feature", "main"]
     assert (commit.sha, commit.commit.message) == (pushed, "Feature")
     assert [p.sha for p in commit.parents] == [github.emu.branches("alice", "proj")["main"]]
+
+
+def test_a_read_only_token_cannot_write_objects(github: GitHubWorld) -> None:
+    reader = github.token(permissions={"contents": "read", "issues": "write"})
+    with GitHub(reader, base_url=github.url, http_cache=False, timeout=10) as gh:
+        blob = gh.rest.git.get_blob("alice", "proj", _readme_blob(github)).parsed_data
+        with pytest.raises(RequestFailed) as refused:
+            gh.rest.git.create_blob("alice", "proj", content="x", encoding="utf-8")
+    assert blob.size == len("# proj\n")
+    assert refused.value.response.status_code == 403
+    assert refused.value.response.json()["message"] == "Resource not accessible by integration"
+    with pytest.raises(RequestFailed) as broader:
+        github.token(permissions={"actions": "write"})
+    assert broader.value.response.status_code == 422
+
+
+def _readme_blob(github: GitHubWorld) -> str:
+    main = github.emu.branches("alice", "proj")["main"]
+    tree = github.emu.commits("alice", "proj", main)[0].tree
+    _kind, body = github.emu.git_object("alice", "proj", tree)
+    at = body.index(b"README.md\0") + len("README.md\0")
+    return body[at : at + 20].hex()

@@ -11,6 +11,7 @@ import openai
 import pytest
 
 from emulators.model import Turn, dump_script
+from emulators.model.__main__ import parse_args
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 20
@@ -40,3 +41,8 @@ def test_command_serves_the_script(tmp_path: Path) -> None:
         output, _ = proc.communicate(timeout=STARTUP_SECONDS)
     assert proc.returncode == 0
     assert "failure: request 2 rejected: Missing required parameter: 'messages'." in output
+
+
+def test_no_usage_flag_is_read() -> None:
+    assert parse_args(["--script", "s.json", "--no-usage"]).no_usage is True
+    assert parse_args(["--script", "s.json"]).no_usage is False

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from emulators.github.endpoints import apps, checks, git, graphql, issues, pulls, repos
+from emulators.github.endpoints import (
+    apps,
+    checks,
+    contents,
+    git,
+    graphql,
+    issues,
+    pulls,
+    ratelimit,
+    repos,
+)
 from emulators.github.routing import Route
 
 ROUTES: list[Route] = [
     *apps.ROUTES,
     *repos.ROUTES,
+    *contents.ROUTES,
     *issues.ROUTES,
     *git.ROUTES,
     *pulls.ROUTES,
     *checks.ROUTES,
     *graphql.ROUTES,
+    *ratelimit.ROUTES,
 ]

@@ -7,6 +7,7 @@ from emulators.github.errors import invalid, not_found
 from emulators.github.operations import resolve
 from emulators.github.records import CheckRun, Repo
 from emulators.github.routing import Call, Reply, Route
+from emulators.github.textlimits import check_output
 
 STATUSES = ("queued", "in_progress", "completed", "waiting", "requested", "pending")
 CONCLUSIONS = (
@@ -24,7 +25,7 @@ CONCLUSIONS = (
 def create_check_run(call: Call) -> Reply:
     repo = call.repo()
     head_sha = str(call.field("head_sha", required=True))
-    if head_sha not in repo.git.commits:
+    if not repo.git.has(head_sha, "commit"):
         raise invalid(f"No commit found for SHA: {head_sha}")
     run = CheckRun(
         call.state.next_id(),
@@ -52,6 +53,7 @@ def _apply(call: Call, run: CheckRun) -> None:
         raise invalid("Validation Failed", "CheckRun", "conclusion", "missing_field")
     run.status, run.conclusion = status, conclusion
     run.name = call.field("name", run.name)
+    check_output(call.field("output"))
     run.output = call.field("output", run.output) or {}
     run.details_url = call.field("details_url", run.details_url)
     run.external_id = call.field("external_id", run.external_id)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import datetime
 from typing import Any
 
 from emulators.github import shapes
-from emulators.github.errors import invalid, not_found
+from emulators.github.errors import invalid, not_found, too_large
 from emulators.github.gitstore import GitError, Signature
 from emulators.github.operations import follow_branch, resolve, signature
 from emulators.github.pagination import paginate
@@ -16,10 +17,15 @@ from emulators.github.records import Repo
 from emulators.github.routing import Call, Reply, Route
 
 MODES = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree", "160000": "commit"}
+BLOB_TOO_LARGE = (
+    "This API returns blobs up to {} MB in size. The requested blob is too large to fetch "
+    "via the API, but you can always clone the repository via Git to obtain it."
+)
 
 
 def create_blob(call: Call) -> Reply:
     repo = call.repo()
+    call.require("contents", "write")
     content = call.field("content", required=True)
     encoding = call.field("encoding", "utf-8")
     if encoding == "base64":
@@ -37,16 +43,20 @@ def create_blob(call: Call) -> Reply:
 
 def get_blob(call: Call) -> Reply:
     repo = call.repo()
-    try:
-        return Reply(200, shapes.blob(call.state, repo, call.params["sha"]))
-    except GitError:
-        raise not_found() from None
+    sha = call.params["sha"]
+    if not repo.git.has(sha, "blob"):
+        raise not_found()
+    limit = call.state.content_limits.blob_bytes
+    if repo.git.size(sha) > limit:
+        raise too_large(BLOB_TOO_LARGE.format(limit // (1024 * 1024)))
+    return Reply(200, shapes.blob(call.state, repo, sha))
 
 
 def create_tree(call: Call) -> Reply:
     repo = call.repo()
+    call.require("contents", "write")
     base = call.field("base_tree")
-    if base is not None and base not in repo.git.trees:
+    if base is not None and not repo.git.has(base, "tree"):
         raise invalid("Invalid tree info", "Tree", "base_tree")
     changes = {}
     for item in call.field("tree", required=True):
@@ -65,25 +75,34 @@ def _tree_change(repo: Repo, item: dict[str, Any]) -> tuple[str, str | None]:
     if "content" in item and item["content"] is not None:
         return mode, repo.git.put_blob(str(item["content"]).encode())
     sha = item.get("sha")
-    if sha is not None and sha not in repo.git.raw:
+    if sha is not None and not _exists(repo, mode, str(sha)):
         raise invalid("Invalid tree info", "Tree", "tree")
     return mode, sha
+
+
+def _exists(repo: Repo, mode: str, sha: str) -> bool:
+    # a submodule's commit lives in another repository: only its form can be checked
+    if mode == "160000":
+        return re.fullmatch(r"[0-9a-f]{40}", sha) is not None
+    return repo.git.has(sha, MODES[mode])
 
 
 def get_tree(call: Call) -> Reply:
     repo = call.repo()
     sha = call.params["sha"]
-    if sha not in repo.git.trees:
+    if not repo.git.has(sha, "tree"):
         commit = resolve(repo, sha)
         if commit is None:
             raise not_found()
         sha = repo.git.commit(commit).tree
-    recursive = call.query.get("recursive", "") not in ("", "0", "false")
+    # GitHub's docs: any value, even 0 or false, asks for the whole tree
+    recursive = "recursive" in call.query
     return Reply(200, shapes.tree(call.state, repo, sha, recursive))
 
 
 def create_commit(call: Call) -> Reply:
     repo = call.repo()
+    call.require("contents", "write")
     default = signature(call.state, call.caller.login)
     author = _person(call.field("author"), default)
     committer = _person(call.field("committer"), author)
@@ -134,6 +153,7 @@ def matching_refs(call: Call) -> Reply:
 
 def create_ref(call: Call) -> Reply:
     repo = call.repo()
+    call.require("contents", "write")
     ref, sha = call.field("ref", required=True), call.field("sha", required=True)
     if not str(ref).startswith("refs/") or str(ref).count("/") < 2:
         raise invalid("Reference name must be fully qualified (start with refs/)")
@@ -144,6 +164,7 @@ def create_ref(call: Call) -> Reply:
 
 def update_ref(call: Call) -> Reply:
     repo = call.repo()
+    call.require("contents", "write")
     ref = "refs/" + call.params["ref"]
     sha = call.field("sha", required=True)
     if ref not in repo.refs:
@@ -153,26 +174,34 @@ def update_ref(call: Call) -> Reply:
 
 def _point(call: Call, repo: Repo, ref: str, sha: str, status: int, force: bool = True) -> Reply:
     """Point ``ref`` at an existing commit, moving an existing ref only forward unless forced."""
-    if sha not in repo.git.commits:
+    if not repo.git.has(sha, "commit"):
         raise invalid("Object does not exist")
     if not force and not repo.git.is_ancestor(repo.refs[ref], sha):
         raise invalid("Update is not a fast forward")
-    move_ref(call, repo, ref, sha)
+    try:
+        move_ref(call, repo, ref, sha)
+    except GitError:
+        # a push moved the ref between the check and the write
+        raise invalid("Reference cannot be updated") from None
     return Reply(status, shapes.ref(call.state, repo, ref))
 
 
 def delete_ref(call: Call) -> Reply:
     repo = call.repo()
+    call.require("contents", "write")
     ref = "refs/" + call.params["ref"]
     if ref not in repo.refs:
         raise invalid("Reference does not exist")
-    del repo.refs[ref]
+    try:
+        del repo.refs[ref]
+    except GitError:
+        raise invalid("Reference cannot be updated") from None
     return Reply(204, None)
 
 
 def move_ref(call: Call, repo: Repo, ref: str, sha: str) -> None:
     """Point a ref at a commit; open pull requests from that branch follow (``synchronize``)."""
-    repo.refs[ref] = sha
+    repo.refs[ref] = sha  # GitError when the ref moved since it was read
     repo.pushed_at = call.state.now()
     for issue, before in follow_branch(repo, ref, sha):
         fields = shapes.synchronize_fields(call.state, repo, issue, before)

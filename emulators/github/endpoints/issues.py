@@ -10,6 +10,7 @@ from emulators.github.operations import add_comment, add_labels, find_comment, r
 from emulators.github.pagination import paginate
 from emulators.github.records import Comment, Issue, Label, Repo
 from emulators.github.routing import Call, Reply, Route
+from emulators.github.textlimits import BODY_CHARS, TITLE_CHARS, check_comment, check_text
 
 
 def issue_event(
@@ -48,6 +49,8 @@ def update_issue(call: Call) -> Reply:
 def text_changes(call: Call, issue: Issue) -> dict[str, Any]:
     """Apply a new title or body (issue or pull request); the changes in webhook form."""
     changes: dict[str, Any] = {}
+    check_text("Issue", "title", call.field("title"), TITLE_CHARS)
+    check_text("Issue", "body", call.field("body"), BODY_CHARS)
     for name in ("title", "body"):
         value = call.field(name, getattr(issue, name))
         if value != getattr(issue, name):
@@ -81,6 +84,7 @@ def create_comment(call: Call) -> Reply:
     repo = call.repo()
     issue = call.state.issue(repo, call.number())
     body = call.field("body", required=True)
+    check_comment(body)
     comment = add_comment(call.state, issue, call.caller.login, str(body))
     _comment_event(call, repo, issue, comment, "created")
     return Reply(201, shapes.comment(call.state, repo, issue, comment))
@@ -114,7 +118,9 @@ def get_comment(call: Call) -> Reply:
 def update_comment(call: Call) -> Reply:
     repo, issue, comment = _comment(call)
     old = comment.body
-    comment.body = str(call.field("body", required=True))
+    body = call.field("body", required=True)
+    check_comment(body)
+    comment.body = str(body)
     comment.updated_at = call.state.now()
     if old != comment.body:
         _comment_event(call, repo, issue, comment, "edited", {"changes": {"body": {"from": old}}})

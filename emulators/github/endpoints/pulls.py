@@ -9,6 +9,7 @@ from emulators.github.operations import add_review_comment, new_issue, permissio
 from emulators.github.pagination import paginate
 from emulators.github.records import Issue, PullData, Repo, Review, ReviewComment
 from emulators.github.routing import Call, Reply, Route
+from emulators.github.textlimits import BODY_CHARS, TITLE_CHARS, check_text
 
 
 def _branch(repo: Repo, name: str) -> str | None:
@@ -38,6 +39,8 @@ def create_pull(call: Call) -> Reply:
     repo = call.repo()
     head = str(call.field("head", required=True)).split(":")[-1]
     base = str(call.field("base", required=True))
+    check_text("Issue", "title", call.field("title"), TITLE_CHARS)
+    check_text("Issue", "body", call.field("body"), BODY_CHARS)
     head_sha, _ = _check_new_pull(repo, head, base)
     issue = new_issue(
         call.state,
@@ -163,9 +166,10 @@ def create_review_comment(call: Call) -> Reply:
         return _reply(call, int(reply_to))
     path, line = call.field("path", required=True), call.field("line")
     commit_id = call.field("commit_id", pull.head_sha)
-    if commit_id not in repo.git.commits:
+    if not repo.git.has(str(commit_id), "commit"):
         raise invalid("Validation Failed", "PullRequestReviewComment", "commit_id")
     body = str(call.field("body", required=True))
+    check_text("PullRequestReviewComment", "body", body, BODY_CHARS)
     comment = add_review_comment(
         call.state, pull, call.caller.login, body, path=path, line=line,
         commit_id=commit_id, side=call.field("side", "RIGHT"),
@@ -180,6 +184,7 @@ def _reply(call: Call, comment_id: int) -> Reply:
     if parent is None:
         raise not_found()
     body = str(call.field("body", required=True))
+    check_text("PullRequestReviewComment", "body", body, BODY_CHARS)
     comment = add_review_comment(
         call.state, pull, call.caller.login, body, path=parent.path, line=parent.line,
         commit_id=parent.commit_id, in_reply_to_id=parent.in_reply_to_id or parent.id,

@@ -1,4 +1,4 @@
-"""Repository endpoints: get, create in an organization, contents, collaborator permission."""
+"""Repository endpoints: get, create in an organization, branches, commits, a permission."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from emulators.github.auth import require_installation
 from emulators.github.errors import ApiError, custom_invalid, invalid, not_accessible, not_found
 from emulators.github.operations import commit_files, permission_of, resolve
 from emulators.github.pagination import paginate
-from emulators.github.records import Repo
 from emulators.github.routing import Call, Reply, Route
 
 
@@ -31,16 +30,9 @@ def create_org_repo(call: Call) -> Reply:
             "Repository", "name already exists on this account", "name",
             summary="Repository creation failed.",
         )  # fmt: skip
-    repo = Repo(
-        call.state.next_id(),
-        org.login,
-        name,
-        bool(call.field("private", False)),
-        "main",
-        call.state.now(),
-        call.field("description"),
+    repo = call.state.add_repo(
+        org.login, name, bool(call.field("private", False)), "main", call.field("description")
     )
-    call.state.repos[(org.login.lower(), name.lower())] = repo
     if installation.repositories is not None:
         installation.repositories.append(name)
     if call.field("auto_init", False):
@@ -53,25 +45,6 @@ def create_org_repo(call: Call) -> Reply:
             call.caller.login,
         )
     return Reply(201, shapes.repo(call.state, repo))
-
-
-def get_contents(call: Call) -> Reply:
-    repo = call.repo()
-    ref = call.query.get("ref") or repo.default_branch
-    sha = resolve(repo, ref)
-    if sha is None:
-        raise ApiError(404, f"No commit found for the ref {ref}")
-    path = call.params["path"].strip("/")
-    entry = repo.git.lookup(repo.git.commit(sha).tree, path)
-    if entry is None:
-        raise not_found()
-    if entry.type == "blob":
-        return Reply(200, shapes.content(call.state, repo, path, entry.sha, ref))
-    listing = [
-        shapes.directory_entry(call.state, repo, f"{path}/{e.name}".lstrip("/"), e, ref)
-        for e in repo.git.tree(entry.sha)
-    ]
-    return Reply(200, listing)
 
 
 def collaborator_permission(call: Call) -> Reply:
@@ -113,7 +86,6 @@ ROUTES = [
     Route("GET", "/repos/{owner}/{repo}", get_repo),
     Route("POST", "/user/repos", create_user_repo),
     Route("POST", "/orgs/{org}/repos", create_org_repo),
-    Route("GET", "/repos/{owner}/{repo}/contents/{path:path}", get_contents),
     Route("GET", "/repos/{owner}/{repo}/branches", list_branches),
     Route("GET", "/repos/{owner}/{repo}/branches/{branch:path}", get_branch),
     Route("GET", "/repos/{owner}/{repo}/commits/{ref:path}", get_commit),

@@ -13,6 +13,8 @@ from emulators.github.shapes.contents import (
     content,
     directory_entry,
     repo_commit,
+    submodule,
+    symlink,
 )
 from emulators.github.shapes.diffs import diff
 from emulators.github.shapes.events import (
@@ -61,6 +63,8 @@ __all__ = [
     "review_comment",
     "review_comment_fields",
     "subject_fields",
+    "submodule",
+    "symlink",
     "synchronize_fields",
     "tree",
     "user",

@@ -7,49 +7,81 @@ from typing import Any
 
 from emulators.github.gitstore import Commit, TreeEntry
 from emulators.github.records import Repo
+from emulators.github.seedfile import SYMLINK
 from emulators.github.shapes.git import commit as git_commit
 from emulators.github.shapes.urls import repo_api, repo_html
 from emulators.github.state import GitHubState
 
 
-def content(state: GitHubState, repo: Repo, path: str, sha: str, ref: str) -> dict[str, Any]:
-    """A file with its content, as ``GET /contents/{path}`` answers for a file."""
-    data = repo.git.blob(sha)
+def content(
+    state: GitHubState, repo: Repo, path: str, sha: str, ref: str, limit: int
+) -> dict[str, Any]:
+    """A file as ``GET /contents/{path}`` answers for it: with its content up to ``limit``
+    bytes; past that GitHub leaves ``content`` empty and says ``encoding: none``."""
+    size = repo.git.size(sha)
+    shown = base64.encodebytes(repo.git.blob(sha)).decode() if size <= limit else ""
     return {
         "type": "file",
-        "encoding": "base64",
-        "size": len(data),
+        "encoding": "base64" if size <= limit else "none",
+        "size": size,
         **_entry(state, repo, path, sha, ref, "blob"),
-        "content": base64.encodebytes(data).decode(),
+        "content": shown,
+    }
+
+
+def symlink(state: GitHubState, repo: Repo, path: str, sha: str, ref: str) -> dict[str, Any]:
+    """A symlink whose target is not a regular file: described, not followed."""
+    return {
+        "type": "symlink",
+        "target": repo.git.blob(sha).decode("utf-8", "surrogateescape"),
+        "size": repo.git.size(sha),
+        **_entry(state, repo, path, sha, ref, "blob"),
+    }
+
+
+def submodule(
+    state: GitHubState, repo: Repo, path: str, sha: str, ref: str, url: str
+) -> dict[str, Any]:
+    """A submodule: the commit it pins and the URL ``.gitmodules`` gives for it."""
+    return {
+        "type": "submodule",
+        "submodule_git_url": url,
+        "size": 0,
+        **_entry(state, repo, path, sha, ref, "commit"),
     }
 
 
 def directory_entry(
     state: GitHubState, repo: Repo, path: str, entry: TreeEntry, ref: str
 ) -> dict[str, Any]:
-    """One entry of a directory listing: a file without its content, or a subdirectory."""
+    """One entry of a directory listing, without content. GitHub lists a submodule as a
+    ``file`` (for backwards compatibility, its docs say) and a symlink as a ``symlink``."""
     links = _entry(state, repo, path, entry.sha, ref, entry.type)
-    if entry.type == "blob":
-        return {"type": "file", "size": len(repo.git.blob(entry.sha)), **links}
-    return {"type": "dir", "size": 0, **links}
+    if entry.type == "tree":
+        return {"type": "dir", "size": 0, **links}
+    if entry.type == "commit":
+        return {"type": "file", "size": 0, **links}
+    kind = "symlink" if entry.mode == SYMLINK else "file"
+    size = entry.size if entry.size is not None else repo.git.size(entry.sha)
+    return {"type": kind, "size": size, **links}
 
 
 def _entry(
     state: GitHubState, repo: Repo, path: str, sha: str, ref: str, kind: str
 ) -> dict[str, Any]:
     api, html = repo_api(state, repo), repo_html(state, repo)
-    links = {
-        "self": f"{api}/contents/{path}?ref={ref}",
-        "git": f"{api}/git/{kind}s/{sha}",
-        "html": f"{html}/{'blob' if kind == 'blob' else 'tree'}/{ref}/{path}",
-    }
+    page = "blob" if kind == "blob" else "tree"
+    # a submodule's commit lives elsewhere: GitHub gives no git, html or download link
+    git = f"{api}/git/{kind}s/{sha}" if kind != "commit" else None
+    shown = f"{html}/{page}/{ref}/{path}" if kind != "commit" else None
+    links = {"self": f"{api}/contents/{path}?ref={ref}", "git": git, "html": shown}
     return {
         "name": path.split("/")[-1],
         "path": path,
         "sha": sha,
         "url": links["self"],
-        "git_url": links["git"],
-        "html_url": links["html"],
+        "git_url": git,
+        "html_url": shown,
         "download_url": f"{html}/raw/{ref}/{path}" if kind == "blob" else None,
         "_links": links,
     }

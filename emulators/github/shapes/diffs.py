@@ -10,32 +10,28 @@ from emulators.github.records import Repo
 from emulators.github.shapes.urls import repo_api, repo_html
 from emulators.github.state import GitHubState
 
+# git's test for a binary file: a NUL byte among the first 8,000
+BINARY, SNIFF = b"\0", 8000
+
 
 def diff(state: GitHubState, repo: Repo, base_sha: str, head_sha: str) -> list[dict[str, Any]]:
     """The files that differ between two commits, in path order."""
-    old, new = _blobs(repo.git, base_sha), _blobs(repo.git, head_sha)
     return [
-        _entry(state, repo, path, old.get(path), new.get(path), head_sha)
-        for path in sorted(old.keys() | new.keys())
-        if old.get(path) != new.get(path)
+        _entry(state, repo, path, old, new, head_sha)
+        for path, old, new in sorted(repo.git.changed(base_sha, head_sha))
     ]
-
-
-def _blobs(git: GitStore, commit_sha: str) -> dict[str, str]:
-    """Each file of a commit with its blob id."""
-    return {p: e.sha for p, e in git.walk(git.commit(commit_sha).tree) if e.type == "blob"}
 
 
 def _entry(
     state: GitHubState, repo: Repo, path: str, old: str | None, new: str | None, head_sha: str
 ) -> dict[str, Any]:
-    before, after = _lines(repo.git, old), _lines(repo.git, new)
-    # the first two lines are the ---/+++ file header, which GitHub leaves out of ``patch``
-    patch = list(difflib.unified_diff(before, after, lineterm="", n=3))[2:]
+    before, after = _content(repo.git, old), _content(repo.git, new)
+    binary = BINARY in before[:SNIFF] or BINARY in after[:SNIFF]
+    patch = [] if binary else _patch(before, after)
     additions = sum(1 for line in patch if line.startswith("+"))
     deletions = sum(1 for line in patch if line.startswith("-"))
     html = repo_html(state, repo)
-    return {
+    entry = {
         "sha": new or old,
         "filename": path,
         "status": "added" if old is None else "removed" if new is None else "modified",
@@ -45,11 +41,17 @@ def _entry(
         "blob_url": f"{html}/blob/{head_sha}/{path}",
         "raw_url": f"{html}/raw/{head_sha}/{path}",
         "contents_url": f"{repo_api(state, repo)}/contents/{path}?ref={head_sha}",
-        "patch": "\n".join(patch),
     }
+    # GitHub gives a binary file no patch at all
+    return entry if binary else entry | {"patch": "\n".join(patch)}
 
 
-def _lines(git: GitStore, sha: str | None) -> list[str]:
-    if sha is None:
-        return []
-    return git.blob(sha).decode("utf-8", "replace").splitlines()
+def _patch(before: bytes, after: bytes) -> list[str]:
+    old = before.decode("utf-8", "replace").splitlines()
+    new = after.decode("utf-8", "replace").splitlines()
+    # the first two lines are the ---/+++ file header, which GitHub leaves out of ``patch``
+    return list(difflib.unified_diff(old, new, lineterm="", n=3))[2:]
+
+
+def _content(git: GitStore, sha: str | None) -> bytes:
+    return b"" if sha is None else git.blob(sha)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import zlib
 from typing import Any
 
@@ -22,7 +23,7 @@ UNSIGNED = {
 
 
 def blob(state: GitHubState, repo: Repo, sha: str) -> dict[str, Any]:
-    data = repo.git.blob(sha)
+    data = repo.git.blob(sha)  # callers check the size against GitHub's limit first
     return {
         "sha": sha,
         "node_id": node_id("B", int(sha[:8], 16)),
@@ -34,26 +35,34 @@ def blob(state: GitHubState, repo: Repo, sha: str) -> dict[str, Any]:
 
 
 def tree(state: GitHubState, repo: Repo, sha: str, recursive: bool) -> dict[str, Any]:
-    git = repo.git
-    walked = git.walk(sha) if recursive else [(e.name, e) for e in git.tree(sha)]
+    """A tree; a recursive one stops at GitHub's limits (entries, then bytes) and says
+    ``truncated``, and the rest must be read one sub-tree at a time."""
+    limits = state.tree_limits
+    shown: list[dict[str, Any]] = []
+    spent = 0
+    truncated = False
+    for path, entry in repo.git.listing(sha, recursive):
+        item = _tree_entry(state, repo, path, entry)
+        spent += len(json.dumps(item))
+        if recursive and (len(shown) >= limits.entries or spent > limits.json_bytes):
+            truncated = True
+            break
+        shown.append(item)
     return {
         "sha": sha,
         "url": f"{repo_api(state, repo)}/git/trees/{sha}",
-        "tree": [_tree_entry(state, repo, path, entry) for path, entry in walked],
-        "truncated": False,
+        "tree": shown,
+        "truncated": truncated,
     }
 
 
 def _tree_entry(state: GitHubState, repo: Repo, path: str, entry: TreeEntry) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "path": path,
-        "mode": entry.mode,
-        "type": entry.type,
-        "sha": entry.sha,
-        "url": f"{repo_api(state, repo)}/git/{entry.type}s/{entry.sha}",
-    }
+    item: dict[str, Any] = {"path": path, "mode": entry.mode, "type": entry.type, "sha": entry.sha}
     if entry.type == "blob":
-        item["size"] = len(repo.git.blob(entry.sha))
+        item["size"] = entry.size if entry.size is not None else repo.git.size(entry.sha)
+    # a submodule's commit lives in another repository: GitHub links nothing for it
+    if entry.type != "commit":
+        item["url"] = f"{repo_api(state, repo)}/git/{entry.type}s/{entry.sha}"
     return item
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.github.gitstore import GitStore
 from emulators.github.records import Issue, PullData, Repo
 from emulators.github.shapes.accounts import user
 from emulators.github.shapes.diffs import diff
@@ -102,14 +101,8 @@ def _counts(state: GitHubState, repo: Repo, issue: Issue, base_sha: str) -> dict
         "comments": len(issue.comments),
         "review_comments": len(data.review_comments),
         "maintainer_can_modify": False,
-        "commits": len(_new_commits(repo.git, base_sha, data.head_sha)),
+        "commits": len(repo.git.between(base_sha, data.head_sha)),
         "additions": sum(f["additions"] for f in files),
         "deletions": sum(f["deletions"] for f in files),
         "changed_files": len(files),
     }
-
-
-def _new_commits(git: GitStore, base_sha: str, head_sha: str) -> list[str]:
-    """The commits on the head branch that the base branch lacks."""
-    own = {c.sha for c in git.history(base_sha)}
-    return [c.sha for c in git.history(head_sha) if c.sha not in own]
