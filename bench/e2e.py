@@ -4,7 +4,8 @@ Everything runs here for real: a private redis-server, the GitHub emulator, the 
 worker` processes with the KilnWorker class, real Docker sandboxes, and one scripted model per
 worker replaying the same passing build the end-to-end tests use. Prints, over repeated runs,
 the time from the labelling webhook to the 👀 reaction and to the first progress comment
-(p50/p95; goal under 1 s at p95), then builds completed per minute with 1 and 2 workers.
+(p50/p95; the goal is a bound on this run's p95: under 1 s), then builds completed per minute
+with 1 and 2 workers and their ratio, measured in the same run.
 Run: .venv/bin/python -m bench.e2e [--runs 20] [--jobs 6]
 """
 
@@ -163,10 +164,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def report(name: str, values: list[float]) -> None:
+    """Print the figures beside the goal, a bound on this run's p95."""
     p50, p95 = statistics.median(values), percentile(values, 0.95)
-    verdict = "meets" if p95 < GOAL_SECONDS else "misses"
-    print(f"{name:<28} p50 {p50 * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
-          f"({verdict} the {GOAL_SECONDS:.0f} s goal, {len(values)} runs)")
+    met = p95 < GOAL_SECONDS
+    print(f"{name:<28} p50 {p50 * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   ({len(values)} runs; "
+          f"goal p95 < {GOAL_SECONDS * 1000:.0f} ms: {'PASS' if met else 'MISS'})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -183,9 +185,13 @@ def main(argv: list[str] | None = None) -> None:
         reactions, comments = first_answers(kiln, args.runs)
         report("label -> 👀 reaction", reactions)
         report("label -> progress comment", comments)
+        rates: dict[int, float] = {}
         for workers in (1, 2):
-            rate = builds_per_minute(kiln, workers, args.jobs)
-            print(f"builds per minute, {workers} worker(s): {rate:6.1f}  ({args.jobs} builds)")
+            rates[workers] = builds_per_minute(kiln, workers, args.jobs)
+            print(f"builds per minute, {workers} worker(s): {rates[workers]:6.1f}  "
+                  f"({args.jobs} builds)")
+        # A figure, not a goal: how far a second worker scales on this machine, same run.
+        print(f"two workers / one worker: {rates[2] / rates[1]:.2f}x")
 
 
 if __name__ == "__main__":

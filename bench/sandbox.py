@@ -1,6 +1,8 @@
 """Sandbox speed: cold start, one warm test iteration against the host, and the naive way.
 
-Run: ``.venv/bin/python bench/sandbox.py [--rounds N]`` (needs Docker and the Python base image).
+Run: ``.venv/bin/python -m bench.sandbox [--rounds N]`` (needs Docker and the Python base image).
+Every goal is a bound or a ratio of figures measured in the same run, printed beside them: the
+sandbox's overhead per iteration under 100 ms, and the naive way's overhead at least 10 times it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ PROJECT = {
     b"def test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
 }
 EDIT_PATH = "calc/ops.py"
+OVERHEAD_BOUND = 0.100
+"""Seconds the sandbox may add to an iteration (files in, one command through its supervisor)."""
+NAIVE_RATIO = 10.0
+"""How many times the naive way's overhead (image build, fresh container) the sandbox must beat."""
 ITERATION = itertools.count()
 
 
@@ -133,11 +139,21 @@ def main() -> None:
     ]
     for name, seconds in rows:
         print(f"{name:<40} {seconds * 1000:8.0f} ms")
-    ratio = (naive - in_box_pytest) / cost
+    # Every goal is a bound or a ratio of figures measured above, in this run. The sandbox's
+    # overhead is the larger of its own cost and "warm - host", so neither can flatter it.
+    overhead = max(cost, warm - host)
+    ratio = (naive - in_box_pytest) / overhead
     print(f"{'naive / warm, whole iteration':<40} {naive / warm:8.1f} x")
     print(f"{'naive / warm, overhead only':<40} {ratio:8.1f} x")
-    print(f"goal: overhead < 100 ms ({'met' if max(cost, warm - host) < 0.1 else 'missed'}), "
-          f"naive overhead >= 10x warm ({'met' if ratio >= 10 else 'missed'})")
+    goals = [
+        (f"sandbox overhead per iteration {overhead * 1000:.0f} ms",
+         f"< {OVERHEAD_BOUND * 1000:.0f} ms", overhead < OVERHEAD_BOUND),
+        (f"naive overhead / sandbox overhead {ratio:.1f}x", f">= {NAIVE_RATIO:.0f}x",
+         ratio >= NAIVE_RATIO),
+    ]
+    for figure, goal, ok in goals:
+        print(f"goal: {figure}, goal {goal}: {'PASS' if ok else 'MISS'}")
+
 
 if __name__ == "__main__":
     main()

@@ -20,12 +20,18 @@ async def read_capped(receive: Receive, declared: str, limit: int = GITHUB_MAX_P
     """The whole body, or BodyTooLarge once the declared (Content-Length) or read size passes."""
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(declared)
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        # The usual case: the server read the whole body before calling the app.
+        body: bytes = message.get("body", b"")
+        if len(body) > limit:
+            raise BodyTooLarge(len(body))
+        return body
     chunks: list[bytes] = []
     size = 0
     more = True
     # Chunked bodies declare no length, so count while reading too.
     while more:
-        message = await receive()
         if message["type"] == "http.disconnect":
             raise BodyIncomplete(size)
         chunk = message.get("body", b"")
@@ -34,4 +40,6 @@ async def read_capped(receive: Receive, declared: str, limit: int = GITHUB_MAX_P
             raise BodyTooLarge(size)
         chunks.append(chunk)
         more = message.get("more_body", False)
+        if more:
+            message = await receive()
     return b"".join(chunks)

@@ -24,9 +24,10 @@ from bot.router import Router
 from bot.signature import signature_matches
 
 WEBHOOK_PATH = "/api/github/webhooks"
-EVENT_HEADER = "x-github-event"
-DELIVERY_HEADER = "x-github-delivery"
-SIGNATURE_HEADER = "x-hub-signature-256"
+EVENT_HEADER = b"x-github-event"
+DELIVERY_HEADER = b"x-github-delivery"
+SIGNATURE_HEADER = b"x-hub-signature-256"
+LENGTH_HEADER = b"content-length"
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 # Delivery ids become Redis keys and RQ job ids, which allow only these characters.
@@ -55,10 +56,11 @@ class WebhookReceiver:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        headers = {name.decode("latin-1"): value.decode("latin-1")
-                   for name, value in scope["headers"]}
-        line: dict[str, Any] = {"delivery": headers.get(DELIVERY_HEADER),
-                                "event": headers.get(EVENT_HEADER)}
+        # ASGI gives header names in lower case; of duplicates, the last one counts. Only the
+        # four read below are decoded.
+        headers: dict[bytes, bytes] = dict(scope["headers"])
+        line: dict[str, Any] = {"delivery": _text(headers.get(DELIVERY_HEADER)),
+                                "event": _text(headers.get(EVENT_HEADER))}
         try:
             status, body = await self._process(headers, receive, line)
             line["outcome"] = _outcome(body)
@@ -70,20 +72,22 @@ class WebhookReceiver:
         headers_out = [*JSON_HEADERS, (b"content-length", b"%d" % len(answer))]
         await send({"type": "http.response.start", "status": status, "headers": headers_out})
         await send({"type": "http.response.body", "body": answer})
-        line["status"] = status
-        line["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
-        log.log(_level(status), orjson.dumps(line).decode())
+        level = _level(status)
+        if log.isEnabledFor(level):
+            line["status"] = status
+            line["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+            log.log(level, orjson.dumps(line).decode())
 
     async def _process(
-        self, headers: dict[str, str], receive: Receive, line: dict[str, Any]
+        self, headers: dict[bytes, bytes], receive: Receive, line: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
         try:
-            raw = await read_capped(receive, headers.get("content-length", ""))
+            raw = await read_capped(receive, _text(headers.get(LENGTH_HEADER)) or "")
         except BodyTooLarge:
             raise Rejection(413, "payload larger than GitHub's 25 MB cap") from None
         except BodyIncomplete:
             raise Rejection(400, "client disconnected mid-body") from None
-        if not signature_matches(self._secret, raw, headers.get(SIGNATURE_HEADER)):
+        if not signature_matches(self._secret, raw, _text(headers.get(SIGNATURE_HEADER))):
             raise Rejection(401, "missing or wrong X-Hub-Signature-256")
         delivery = Delivery(
             id=_header(headers, DELIVERY_HEADER, DELIVERY_ID),
@@ -112,13 +116,18 @@ class WebhookReceiver:
         return {"ignored": str(submission), "job": request.job_id}
 
 
-def _header(headers: dict[str, str], name: str, pattern: re.Pattern[str]) -> str:
-    value = headers.get(name)
+def _header(headers: dict[bytes, bytes], name: bytes, pattern: re.Pattern[str]) -> str:
+    value = _text(headers.get(name))
     if value is None:
-        raise Rejection(400, f"missing {name} header")
+        raise Rejection(400, f"missing {name.decode()} header")
     if not pattern.fullmatch(value):
-        raise Rejection(400, f"malformed {name} header")
+        raise Rejection(400, f"malformed {name.decode()} header")
     return value
+
+
+def _text(value: bytes | None) -> str | None:
+    """A header value as text; latin-1 maps every byte, so any value decodes."""
+    return None if value is None else value.decode("latin-1")
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:

@@ -13,10 +13,12 @@ from rq import Queue, SimpleWorker
 from bot.decisions import JobRequest
 from bot.jobqueue import JobQueue, Submission
 from kiln.jobs import JOB_FUNCTIONS, BuildJob, CommandJob, ReviseJob
+from kiln.rqjob import JOB_SERIALIZER
 from kiln.states import JobKind
 
 BUILD = BuildJob(installation_id=1, owner="o", repo="r", issue_number=3, sender="s")
-KWARGS = {"installation_id": 1, "owner": "o", "repo": "r", "issue_number": 3, "sender": "s"}
+KWARGS = {"installation_id": 1, "owner": "o", "repo": "r", "issue_number": 3, "sender": "s",
+          "issue_digest": None}
 COMMAND = CommandJob(installation_id=1, owner="o", repo="r", number=3, is_pull_request=False,
                      sender="s", name="status", comment_id=9)
 REVIEW = JobRequest(ReviseJob(installation_id=1, owner="o", repo="r", pull_number=3, sender="s",
@@ -49,7 +51,7 @@ def test_queued_job_is_what_rq_reads_back(submit, redis_conn) -> None:
     assert submit("d1", request, job_timeout_seconds=900, job_failure_ttl_seconds=3600) is (
         Submission.QUEUED)
 
-    (job,) = Queue("kiln", connection=redis_conn).get_jobs()
+    (job,) = Queue("kiln", connection=redis_conn, serializer=JOB_SERIALIZER).get_jobs()
     assert (job.id, job.func_name, job.kwargs, job.timeout, job.failure_ttl, job.get_status()) == (
         "build-d1", "worker.jobs.build", KWARGS, 900, 3600, "queued")
 
@@ -60,7 +62,7 @@ def test_commands_wait_on_their_own_queue_apart_from_builds(submit, redis_conn) 
     submit("d3", JobRequest(BUILD, "build-d3"))
 
     assert Queue("kiln", connection=redis_conn).job_ids == ["build-d1", "build-d3"]
-    commands = Queue("kiln-commands", connection=redis_conn)
+    commands = Queue("kiln-commands", connection=redis_conn, serializer=JOB_SERIALIZER)
     assert commands.job_ids == ["command-9"]
     job = commands.fetch_job("command-9")
     assert job is not None and (job.origin, job.func_name) == (
@@ -91,9 +93,9 @@ def test_concurrent_submissions_each_get_their_own_answer(
 def test_an_rq_worker_runs_the_queued_job(submit, redis_conn) -> None:
     functions = {JobKind.BUILD: "tests.bot.probe_jobs.echo"}
     submit("d1", JobRequest(BUILD, "build-d1"), functions=functions)
-    queue = Queue("kiln", connection=redis_conn)
+    queue = Queue("kiln", connection=redis_conn, serializer=JOB_SERIALIZER)
 
-    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    SimpleWorker([queue], connection=redis_conn, serializer=JOB_SERIALIZER).work(burst=True)
 
     job = queue.fetch_job("build-d1")
     assert job is not None

@@ -34,6 +34,16 @@ def setter(*path: str, value: Any) -> Change:
     return change
 
 
+def combined(*changes: Change) -> Change:
+    def change(payload: dict[str, Any]) -> None:
+        for one in changes:
+            one(payload)
+
+    return change
+
+
+OUTSIDER = setter("comment", "author_association", value="NONE")
+
 # Each variant steers some handler down another branch, or gives a field an odd shape.
 VARIANTS: dict[str, Change] = {
     "as recorded": lambda payload: None,
@@ -44,6 +54,12 @@ VARIANTS: dict[str, Change] = {
     "kiln's issue pr": setter("issue", "user", "login", value=BOT),
     "kiln's pr": setter("pull_request", "user", "login", value=BOT),
     "closed": setter("issue", "state", value="closed"),
+    "pr closed": setter("pull_request", "state", value="closed"),
+    "other label": setter("label", "name", value="bug"),
+    "outsider command": combined(setter("comment", "body", value="/kiln retry"), OUTSIDER),
+    "outsider mention": combined(setter("comment", "body", value="@kiln rename it"), OUTSIDER),
+    "outsider review": setter("review", "author_association", value="FIRST_TIMER"),
+    "association as number": setter("comment", "author_association", value=3),
     "bot sender": setter("sender", "type", value="Bot"),
     "number as text": setter("issue", "number", value="7"),
     "number as bool": setter("pull_request", "number", value=True),
