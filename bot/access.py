@@ -1,4 +1,4 @@
-"""Who may see the dashboard: basic auth when configured, else direct local requests only."""
+"""Who may see the dashboard: basic auth when configured, else provably local requests only."""
 
 from __future__ import annotations
 
@@ -14,19 +14,22 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# A reverse proxy on the same host connects from loopback; these headers give it away.
-PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+# A reverse proxy on the same host connects from loopback; these headers give most away.
+# A proxy that adds none still passes the public name as Host, which the Host check refuses.
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+                 "x-real-ip", "via")
+LOCAL_NAMES = frozenset({"localhost"})
 REALM = 'Basic realm="Kiln dashboard", charset="UTF-8"'
 LOCAL_ONLY = (
-    "The Kiln dashboard answers only local requests until DASHBOARD_USERNAME and "
-    "DASHBOARD_PASSWORD are set.\n"
+    "The Kiln dashboard answers only direct requests to localhost until DASHBOARD_USERNAME "
+    "and DASHBOARD_PASSWORD are set; behind a reverse proxy, set them.\n"
 )
 
 
 class Verdict(Enum):
     ALLOW = "allow"
     CHALLENGE = "challenge"  # credentials configured but missing or wrong: 401
-    FORBID = "forbid"  # no credentials configured and the request is not local: 403
+    FORBID = "forbid"  # no credentials configured and the request is not provably local: 403
 
 
 def is_loopback(host: str | None) -> bool:
@@ -38,6 +41,29 @@ def is_loopback(host: str | None) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_loopback
+
+
+def host_name(host: str | None) -> str:
+    """The name in a Host header, without its port or an IPv6 literal's brackets."""
+    value = (host or "").strip()
+    if value.startswith("["):
+        return value[1:].partition("]")[0]
+    return value.partition(":")[0] if value.count(":") == 1 else value
+
+
+def is_local_host(host: str | None) -> bool:
+    """Whether a Host header names this machine: ``localhost`` or a loopback address.
+
+    Any other name could be one a DNS-rebinding page made resolve to 127.0.0.1.
+    """
+    name = host_name(host)
+    return name.casefold() in LOCAL_NAMES or is_loopback(name)
+
+
+def is_provably_local(headers: Mapping[str, str], client_host: str | None) -> bool:
+    """From a loopback address, to a local name, through no proxy that says so."""
+    proxied = any(name in headers for name in PROXY_HEADERS)
+    return is_loopback(client_host) and is_local_host(headers.get("host")) and not proxied
 
 
 def credentials_match(authorization: str | None, username: str, password: str) -> bool:
@@ -62,8 +88,8 @@ def verdict(headers: Mapping[str, str], client_host: str | None, username: str |
         match = credentials_match(headers.get("authorization"), username,
                                   password.get_secret_value())
         return Verdict.ALLOW if match else Verdict.CHALLENGE
-    proxied = any(name in headers for name in PROXY_HEADERS)
-    return Verdict.ALLOW if is_loopback(client_host) and not proxied else Verdict.FORBID
+    # Without credentials, fail closed: whatever cannot be shown to be local is refused.
+    return Verdict.ALLOW if is_provably_local(headers, client_host) else Verdict.FORBID
 
 
 class DashboardAccess:

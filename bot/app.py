@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import sys
@@ -20,6 +21,7 @@ from bot.dashboard import dashboard_routes
 from bot.handlers.registry import HANDLERS
 from bot.health import HealthCheck
 from bot.jobqueue import JobQueue
+from bot.metrics import metrics_route
 from bot.receiver import WEBHOOK_PATH, WebhookReceiver
 from bot.router import Router
 from kiln.history import BuildHistory
@@ -35,17 +37,20 @@ def create_app(settings: Settings, redis: Redis | None = None) -> WebhookFirst:
     if redis is None:
         redis = sync_client(settings.redis_url)
     redis_async = async_client(settings.redis_url)
+    jobs = JobQueue(redis_async, redis, settings)
     receiver = WebhookReceiver(
         secret=settings.github_webhook_secret.get_secret_value().encode(),
         router=Router(settings, HANDLERS),
-        jobs=JobQueue(redis_async, redis, settings),
+        jobs=jobs,
     )
     routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, receiver, methods=["POST"]),
         Route("/healthz", HealthCheck(redis_async).check, methods=["GET"]),
         dashboard_routes(settings, BuildHistory.from_settings(redis, settings)),
+        metrics_route(settings, redis),
     ]
-    return WebhookFirst(receiver, Starlette(routes=routes, lifespan=_closing(redis, redis_async)))
+    lifespan = _closing(redis, redis_async, jobs)
+    return WebhookFirst(receiver, Starlette(routes=routes, lifespan=lifespan))
 
 
 class WebhookFirst:
@@ -67,21 +72,63 @@ class WebhookFirst:
             await self._rest(scope, receive, send)
 
 
-def _closing(redis: Redis, redis_async: redis_asyncio.Redis) -> Callable[[Starlette], Any]:
+def _closing(
+    redis: Redis, redis_async: redis_asyncio.Redis, jobs: JobQueue
+) -> Callable[[Starlette], Any]:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await jobs.aclose()
         await redis_async.aclose()
         redis.close()
 
     return lifespan
 
 
+class TurnBatchedStreamHandler(logging.StreamHandler):
+    """A StreamHandler that writes the lines of one event-loop turn together, at its end.
+
+    Under load a turn serves several deliveries, each with its log line; one write and one
+    flush for all of them, instead of one each, halves the logging's cost when stderr is a
+    pipe to a log collector (as under systemd or a container runtime). Outside a running
+    event loop, or on ``flush()`` (``logging.shutdown`` at exit), lines are written at once.
+    """
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__(stream)
+        self._pending: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._pending.append(self.format(record) + self.terminator)
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self._write_pending()
+                return
+            if len(self._pending) == 1:
+                loop.call_soon(self.flush)
+        except Exception:
+            self.handleError(record)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        # Under the handler's lock: emit runs under it, flush takes it.
+        pending, self._pending = self._pending, []
+        if pending:
+            self.stream.write("".join(pending))
+        if self.stream and hasattr(self.stream, "flush"):
+            self.stream.flush()
+
+
 def configure_logging() -> None:
     """Send Kiln's log lines (one per delivery) to stderr beside uvicorn's own."""
     logger = logging.getLogger("kiln")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = TurnBatchedStreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

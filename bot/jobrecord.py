@@ -9,6 +9,7 @@ from redis import Redis
 from rq.job import Job, JobStatus
 
 from bot.decisions import JobRequest
+from kiln.rqjob import JOB_SERIALIZER
 
 
 class JobRecord:
@@ -23,8 +24,10 @@ class JobRecord:
     def __init__(
         self, function: str, origin: str, timeout: int, failure_ttl: int, connection: Redis
     ):
+        # JSON, as the worker reads it: a pickled job would run code as it is read.
         template = Job.create(function, id="template", timeout=timeout, failure_ttl=failure_ttl,
-                              origin=origin, status=JobStatus.QUEUED, connection=connection)
+                              origin=origin, status=JobStatus.QUEUED, connection=connection,
+                              serializer=JOB_SERIALIZER)
         template.enqueued_at = template.created_at
         self._static = template.to_dict()
         self._function = function

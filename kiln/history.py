@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import redis
 
+from kiln.metrics import SharedMetrics
 from kiln.settings import Settings
 from kiln.states import BuildState
 
@@ -129,6 +130,7 @@ class BuildHistory:
     def __init__(self, redis_client: redis.Redis, retention_seconds: int) -> None:
         self._redis = redis_client
         self._retention = retention_seconds
+        self._metrics = SharedMetrics(redis_client)
 
     @classmethod
     def from_settings(cls, redis_client: redis.Redis, settings: Settings) -> BuildHistory:
@@ -181,7 +183,11 @@ class BuildHistory:
         if not state.is_final:
             raise ValueError(f"{state} is not a final state")
         self.log(build_id, f"build {state}")
-        self.update(build_id, state=state, outcome_url=outcome_url, finished_at=repr(time.time()))
+        now = time.time()
+        self.update(build_id, state=state, outcome_url=outcome_url, finished_at=repr(now))
+        if (record := self.get(build_id)) is not None:
+            self._metrics.observe_build(state, now - record.started_at, record.tokens,
+                                        record.cost_usd)
 
     def log(self, build_id: str, message: str, iteration: int | None = None,
             detail: str = "") -> None:

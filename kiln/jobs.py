@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from kiln.states import JobKind
@@ -57,9 +58,22 @@ class ReviseJob:
         return self.pull_number
 
 
+class Notice(StrEnum):
+    """A reply the web side already knows is due, sent by the command worker (no build runs)."""
+
+    UNAUTHORIZED = "unauthorized"  # the payload shows the sender cannot have write access
+    BUILDS_FROM_ISSUES = "builds-from-issues"  # the trigger label on someone else's pull request
+
+
 @dataclass(frozen=True)
 class CommandJob:
-    """Answer a ``/kiln <name>`` comment on an issue or pull request."""
+    """Answer a ``/kiln <name>`` comment on an issue or pull request.
+
+    With ``notice`` set (a `Notice` value) the job only posts that reply, once per thread
+    (per user, for a refusal): ``name`` is then the notice too, and ``comment_id`` is None
+    when what is answered is not a comment (a review, a label). Notices share the command
+    queue so that nothing refused ever waits on, or occupies, the build queue.
+    """
 
     kind: ClassVar[JobKind] = JobKind.COMMAND
 
@@ -70,7 +84,8 @@ class CommandJob:
     is_pull_request: bool
     sender: str
     name: str
-    comment_id: int
+    comment_id: int | None
+    notice: str | None = None
 
 
 Job = BuildJob | ReviseJob | CommandJob

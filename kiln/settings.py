@@ -6,12 +6,30 @@ from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class SettingsError(SystemExit):
     """Start-up failure that names the setting at fault (exits the process with its message)."""
+
+
+class ModelPrice(BaseModel):
+    """One allowed model's prices in US dollars per million tokens (cached input: as input)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
 
 
 class Settings(BaseSettings):
@@ -47,13 +65,20 @@ class Settings(BaseSettings):
     price_prompt_per_mtok: float = Field(default=0.40, ge=0)
     price_cached_prompt_per_mtok: float = Field(default=0.10, ge=0)
     price_completion_per_mtok: float = Field(default=1.60, ge=0)
+    model_max_answer_tokens: int = Field(default=16_384, gt=0)
+    kiln_models: dict[str, ModelPrice] = Field(default_factory=dict)
 
-    # --- Budgets (per run; .github/kiln.yml may lower or raise them) -------
+    # --- Budgets (per run; .github/kiln.yml may lower them, or raise them to the ceilings)
     budget_tokens: int = Field(default=400_000, gt=0)
     budget_model_calls: int = Field(default=60, gt=0)
     budget_test_runs: int = Field(default=15, gt=0)
     budget_wall_seconds: int = Field(default=1800, gt=0)
     plan_attempts: int = Field(default=3, gt=0)
+    # The most .github/kiln.yml may ask for; unset, a repository may only lower the budget.
+    budget_ceiling_tokens: int | None = Field(default=None, gt=0)
+    budget_ceiling_model_calls: int | None = Field(default=None, gt=0)
+    budget_ceiling_test_runs: int | None = Field(default=None, gt=0)
+    budget_ceiling_wall_seconds: int | None = Field(default=None, gt=0)
 
     # --- Sandbox ------------------------------------------------------------
     sandbox_image_python: str = "kiln-sandbox-python:bookworm"
@@ -68,6 +93,8 @@ class Settings(BaseSettings):
     sandbox_ca_bundle: Path | None = None
     sandbox_workspace_size: str = "512m"
     sandbox_install_timeout_seconds: int = Field(default=900, gt=0)
+    sandbox_image_allow: str = ""  # comma-separated names or globs a kiln.yml may name
+    sandbox_pull_images: bool = False
 
     # --- Dashboard --------------------------------------------------------
     public_url: str | None = None
@@ -91,6 +118,16 @@ class Settings(BaseSettings):
             if not path.is_file():
                 raise ValueError(f"GITHUB_PRIVATE_KEY_PATH: no file at {path}")
             _check_pem(path.read_text(), "GITHUB_PRIVATE_KEY_PATH")
+        return self
+
+    @model_validator(mode="after")
+    def _ceilings_above_budgets(self) -> Settings:
+        for name in ("tokens", "model_calls", "test_runs", "wall_seconds"):
+            ceiling = getattr(self, f"budget_ceiling_{name}")
+            budget = getattr(self, f"budget_{name}")
+            if ceiling is not None and ceiling < budget:
+                raise ValueError(f"BUDGET_CEILING_{name.upper()} ({ceiling}) is below "
+                                 f"BUDGET_{name.upper()} ({budget})")
         return self
 
     @cached_property

@@ -8,7 +8,7 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import docker
 from docker.models.containers import Container
@@ -25,6 +25,12 @@ FRAME_HEADER = struct.Struct(">cI")
 DOCKER_STDOUT, DOCKER_STDERR = 1, 2
 STREAM_NAMES = {b"o": "stdout", b"e": "stderr"}
 DIAGNOSTIC_TAIL = 2000
+# The host buffers a frame whole before using it, so a length read from a header is a promise
+# of memory: a header from a broken or hostile image could ask for 4 GiB. The supervisor
+# writes at most 64 KiB a frame (its CHUNK) and Docker splits the stream finer still, so
+# anything larger is no stream Kiln's supervisor wrote, and the channel is given up.
+MAX_FRAME_BYTES = 1 << 20
+MAX_DOCKER_FRAME_BYTES = 16 << 20
 
 Sink = Callable[[str, bytes], None]
 """Receives ``("stdout" or "stderr", chunk)`` as the command writes it."""
@@ -99,6 +105,11 @@ class Channel:
         while len(self._answer) < FRAME_HEADER.size:
             self._receive()
         tag, size = FRAME_HEADER.unpack_from(self._answer)
+        if tag not in STREAM_NAMES and tag != b"x":
+            self._break(f"the supervisor sent a frame of unknown kind {tag!r}")
+        if size > MAX_FRAME_BYTES:
+            self._break(f"the supervisor announced a {size}-byte frame "
+                        f"(at most {MAX_FRAME_BYTES} allowed)")
         end = FRAME_HEADER.size + size
         while len(self._answer) < end:
             self._receive()
@@ -110,15 +121,25 @@ class Channel:
         """Read from the socket and sort Docker's frames into answer and diagnostics."""
         chunk = self._sock.recv(1 << 16)
         if not chunk:
-            said = self._diagnostics[-DIAGNOSTIC_TAIL:].decode(errors="replace").strip()
-            self._broken = f"the sandbox ended: {said or 'no message'}"
-            raise SupervisorGone(self._broken)
+            said = self._diagnostics.decode(errors="replace").strip()
+            self._break(f"the sandbox ended: {said or 'no message'}")
         self._docker += chunk
         while len(self._docker) >= DOCKER_HEADER.size:
             stream, size = DOCKER_HEADER.unpack_from(self._docker)
+            if size > MAX_DOCKER_FRAME_BYTES:
+                self._break(f"the attach stream announced a {size}-byte frame "
+                            f"(at most {MAX_DOCKER_FRAME_BYTES} allowed)")
             end = DOCKER_HEADER.size + size
             if len(self._docker) < end:
                 return
-            target = self._answer if stream == DOCKER_STDOUT else self._diagnostics
-            target += self._docker[DOCKER_HEADER.size:end]
+            if stream == DOCKER_STDOUT:
+                self._answer += self._docker[DOCKER_HEADER.size:end]
+            else:  # only its tail is ever quoted, so only the tail is kept
+                self._diagnostics += self._docker[DOCKER_HEADER.size:end]
+                del self._diagnostics[:-DIAGNOSTIC_TAIL]
             del self._docker[:end]
+
+    def _break(self, reason: str) -> NoReturn:
+        """Give the channel up: what follows in the stream can no longer be trusted."""
+        self._broken = reason
+        raise SupervisorGone(reason)

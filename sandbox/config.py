@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sandbox.allowlist import ImageAllowlist, parse_patterns
+
 if TYPE_CHECKING:
     from kiln.settings import Settings
 
@@ -25,6 +27,8 @@ class SandboxConfig:
     install_network: bool
     install_timeout: float
     ca_bundle: Path | None
+    image_allow: tuple[str, ...] = ()  # names or patterns beyond the base images
+    pull_images: bool = False  # whether a missing image is pulled (never implicitly)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SandboxConfig:
@@ -40,7 +44,14 @@ class SandboxConfig:
             install_network=settings.sandbox_install_network,
             install_timeout=settings.sandbox_install_timeout_seconds,
             ca_bundle=settings.sandbox_ca_bundle,
+            image_allow=parse_patterns(settings.sandbox_image_allow),
+            pull_images=settings.sandbox_pull_images,
         )
+
+    @property
+    def allowlist(self) -> ImageAllowlist:
+        """The images that may run: the base images, always, and the operator's patterns."""
+        return ImageAllowlist.of(self.images.values(), self.image_allow)
 
     def image_for(self, language: str) -> str:
         """The base image for a language Kiln supports; KeyError names the unknown one."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import docker
 from docker.models.containers import Container
@@ -12,6 +13,7 @@ from docker.models.volumes import Volume
 
 from sandbox.channel import SUPERVISOR_COMMAND
 from sandbox.config import SandboxConfig
+from sandbox.images import ImageMissing
 
 SANDBOX_LABEL = "kiln.sandbox"
 WORKSPACE = "/workspace"
@@ -60,10 +62,11 @@ def start_container(
 ) -> Container:
     """Start the supervisor under every limit; ``installing`` allows network and a writable root."""
     network = installing and config.install_network
-    return client.containers.run(
+    started = create_container(
+        client,
         image,
-        SUPERVISOR_COMMAND,
-        detach=True,
+        config.pull_images,
+        command=SUPERVISOR_COMMAND,
         stdin_open=True,
         labels=dict(labels),
         volumes={source: dict(target) for source, target in mounts.items()},
@@ -82,6 +85,29 @@ def start_container(
         cap_add=SUPERVISOR_CAPABILITIES,
         security_opt=["no-new-privileges"],
     )
+    try:
+        started.start()
+    except BaseException:
+        remove(started)
+        raise
+    return started
+
+
+def create_container(
+    client: docker.DockerClient, image: str, pull: bool, **options: Any
+) -> Container:
+    """Create a container; a missing image is pulled only when ``pull`` allows it.
+
+    ``containers.run`` would pull a missing image from its registry without asking: that is
+    code from anywhere, run as the sandbox's root supervisor.
+    """
+    try:
+        return client.containers.create(image, **options)
+    except docker.errors.ImageNotFound:
+        if not pull:
+            raise ImageMissing(image) from None
+    client.images.pull(image)
+    return client.containers.create(image, **options)
 
 
 def workspace_mount(volume: Volume) -> dict[str, dict[str, str]]:

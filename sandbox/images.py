@@ -107,6 +107,16 @@ def import_rootfs(client: docker.DockerClient, rootfs: Path, image: str) -> None
             raise RuntimeError(f"tar of {rootfs} failed")
 
 
+class ImageMissing(LookupError):
+    """A sandbox image is not on the Docker engine, and pulling it is not allowed."""
+
+    def __init__(self, image: str) -> None:
+        super().__init__(
+            f"the sandbox image {image!r} is not on this Docker engine; build it (`python -m "
+            f"sandbox build-images`), pull it, or set SANDBOX_PULL_IMAGES to let Kiln pull it")
+        self.image = image
+
+
 def image_exists(client: docker.DockerClient, image: str) -> bool:
     try:
         client.images.get(image)

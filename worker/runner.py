@@ -4,15 +4,17 @@ and reports every failed job on its issue."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import docker
-from rq import Worker
+from redis import Redis
+from rq import Queue, Worker
 from rq.job import Job
 
 from kiln.jobs import BuildJob, CommandJob, ReviseJob
+from kiln.rqjob import JOB_SERIALIZER, KilnJob
 from kiln.settings import load_settings
 from sandbox import reap_orphans
 from worker.flows.ending import JobEnding
@@ -33,14 +35,27 @@ HEARTBEAT_GRACE_SECONDS = 15
 ORPHAN_MARGIN_SECONDS = 300
 
 
+def kiln_queues(queues: Queue | str | Iterable[Queue | str], connection: Redis | None,
+                ) -> list[Queue]:
+    """The worker's queues, made again to read jobs as Kiln writes them (JSON, `KilnJob`)."""
+    listed = [queues] if isinstance(queues, Queue | str) else list(queues)
+    return [Queue(q, connection=connection, job_class=KilnJob, serializer=JOB_SERIALIZER)
+            if isinstance(q, str) else
+            Queue(q.name, connection=q.connection, job_class=KilnJob, serializer=JOB_SERIALIZER)
+            for q in listed]
+
+
 class KilnWorker(Worker):
     """Use as `rq worker --worker-class worker.runner.KilnWorker`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, queues: Any, *args: Any, **kwargs: Any) -> None:
         settings = load_settings()
         kwargs["job_monitoring_interval"] = min(
             kwargs.get("job_monitoring_interval") or HEARTBEAT_SECONDS, HEARTBEAT_SECONDS)
-        super().__init__(*args, **kwargs)
+        # Set here, not on the command line, so no worker can be started reading pickle (which
+        # would make write access to Redis code execution here) or running other functions.
+        kwargs.update(job_class=KilnJob, serializer=JOB_SERIALIZER)
+        super().__init__(kiln_queues(queues, kwargs.get("connection")), *args, **kwargs)
         self.runtime = Runtime.create(settings, self.connection, make_llm)
         install(self.runtime)
         reporter = FailureReporter(self._open_ending)

@@ -9,6 +9,7 @@ import docker
 
 from kiln.settings import Settings
 from sandbox import Sandbox, SandboxConfig, remove_by_label
+from worker.flows.preflight import ImageRefused, refused_image
 from worker.flows.repo_config import RepoConfig
 
 JOB_LABEL = "kiln.job"
@@ -16,11 +17,17 @@ JOB_LABEL = "kiln.job"
 
 def sandbox_opener(settings: Settings, client: docker.DockerClient, job_id: str,
                    ) -> Callable[[RepoConfig], Callable[[str], Sandbox]]:
-    """Given a repository's config, the builder's `language -> sandbox` opener; every
-    sandbox carries `kiln.job=<job id>` so cancelling or reporting the job can remove it."""
+    """Given a repository's config, the builder's `language -> sandbox` opener (ImageRefused
+    for an image the settings do not allow); every sandbox carries `kiln.job=<job id>` so
+    cancelling or reporting the job can remove it."""
     limits = SandboxConfig.from_settings(settings)
 
     def for_config(config: RepoConfig) -> Callable[[str], Sandbox]:
+        # Refused before the build starts, whether or not the flow's preflight checked it.
+        refused = refused_image(config, limits.allowlist)
+        if refused is not None:
+            raise ImageRefused(refused)
+
         def open_sandbox(language: str) -> Sandbox:
             # The repository's own image (built from Kiln's base images) wins.
             image = config.image or limits.image_for(language)

@@ -9,11 +9,14 @@ from kiln.jobs import BuildJob, text_digest
 from kiln.settings import Settings
 
 
+def is_trigger(label: str | None, trigger_label: str) -> bool:
+    """Whether a label is the trigger label; GitHub treats label names case-insensitively."""
+    return (label or "").casefold() == trigger_label.casefold()
+
+
 def on_issue_labeled(delivery: Delivery, settings: Settings) -> Decision:
     """``issues.labeled`` with the trigger label on an open issue -> build that issue."""
-    label = delivery.optional(str, "label", "name") or ""
-    # GitHub treats label names case-insensitively.
-    if label.casefold() != settings.trigger_label.casefold():
+    if not is_trigger(delivery.optional(str, "label", "name"), settings.trigger_label):
         return Ignored("not the trigger label")
     if delivery.optional(str, "issue", "state") == "closed":
         return Ignored("issue is closed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.handlers import EventKey, Handler, build, commands, installation, ping, revise
+from bot.handlers import EventKey, Handler, build, commands, installation, ping, pull_label, revise
 
 # Commands before revise: "/kiln status" on a Kiln pull request is a command, not feedback.
 FEATURES: tuple[Mapping[EventKey, Handler], ...] = (
@@ -13,6 +13,7 @@ FEATURES: tuple[Mapping[EventKey, Handler], ...] = (
     build.HANDLERS,
     commands.HANDLERS,
     revise.HANDLERS,
+    pull_label.HANDLERS,
 )
 
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from bot.decisions import Decision, Ignored, JobRequest
 from bot.delivery import Delivery
 from bot.handlers import EventKey, Handler
+from bot.handlers.notices import is_outsider, refusal
 from kiln.jobs import ReviseJob
 from kiln.settings import Settings
 
@@ -26,8 +27,12 @@ def mentions(body: str | None, mention: str) -> bool:
 
 
 def _revise(
-    delivery: Delivery, pull_number: int, review_id: int | None, comment_id: int | None
+    delivery: Delivery, pull_number: int, review_id: int | None, comment_id: int | None,
+    association: str | None,
 ) -> JobRequest:
+    # An outsider's request never reaches the build queue: only the polite reply is queued.
+    if is_outsider(association):
+        return refusal(delivery, pull_number, True, comment_id)
     job = ReviseJob(**delivery.repo_fields(), pull_number=pull_number, review_id=review_id,
                     comment_id=comment_id)
     if review_id is None:
@@ -50,7 +55,8 @@ def on_issue_comment(delivery: Delivery, settings: Settings) -> Decision:
     if not mentions(delivery.optional(str, "comment", "body"), settings.mention):
         return Ignored(f"no {settings.mention} mention")
     return _revise(delivery, delivery.get(int, "issue", "number"), None,
-                   delivery.get(int, "comment", "id"))
+                   delivery.get(int, "comment", "id"),
+                   delivery.optional(str, "comment", "author_association"))
 
 
 def on_review_submitted(delivery: Delivery, settings: Settings) -> Decision:
@@ -62,7 +68,8 @@ def on_review_submitted(delivery: Delivery, settings: Settings) -> Decision:
     if state != CHANGES_REQUESTED and not mentions(body, settings.mention):
         return Ignored(f"review neither requests changes nor mentions {settings.mention}")
     return _revise(delivery, delivery.get(int, "pull_request", "number"),
-                   delivery.get(int, "review", "id"), None)
+                   delivery.get(int, "review", "id"), None,
+                   delivery.optional(str, "review", "author_association"))
 
 
 def on_review_comment(delivery: Delivery, settings: Settings) -> Decision:
@@ -73,7 +80,8 @@ def on_review_comment(delivery: Delivery, settings: Settings) -> Decision:
         return Ignored(f"no {settings.mention} mention")
     return _revise(delivery, delivery.get(int, "pull_request", "number"),
                    delivery.optional(int, "comment", "pull_request_review_id"),
-                   delivery.get(int, "comment", "id"))
+                   delivery.get(int, "comment", "id"),
+                   delivery.optional(str, "comment", "author_association"))
 
 
 HANDLERS: dict[EventKey, Handler] = {

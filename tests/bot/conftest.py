@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from bot.app import create_app
 from bot.receiver import WEBHOOK_PATH
 from bot.signature import sign
+from kiln.rqjob import JOB_SERIALIZER
 from kiln.settings import Settings
 from tests.conftest import FIXTURES
 
@@ -74,4 +75,5 @@ def queued(settings: Settings, redis_conn: redis.Redis) -> Callable[[], list[Job
     """The jobs waiting on Kiln's queues (commands first), oldest first."""
     names = (settings.command_queue_name, settings.queue_name)
     return lambda: [job for name in names
-                    for job in Queue(name, connection=redis_conn).get_jobs()]
+                    for job in Queue(name, connection=redis_conn,
+                                     serializer=JOB_SERIALIZER).get_jobs()]

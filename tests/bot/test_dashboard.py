@@ -170,6 +170,14 @@ def test_non_local_request_without_configured_credentials_is_refused(base_url: s
         assert "DASHBOARD_USERNAME" in response.text
 
 
+@pytest.mark.parametrize("host", ["kiln.example.com", "rebound.attacker.example:3000"])
+def test_without_credentials_a_non_local_host_is_refused(base_url: str, host: str) -> None:
+    # From 127.0.0.1 with no proxy header: a proxy that adds none, or a DNS-rebound page.
+    response = httpx.get(f"{base_url}/builds/", headers={"Host": host})
+    assert response.status_code == 403
+    assert httpx.get(f"{base_url}/builds/", headers={"Host": "localhost"}).status_code == 200
+
+
 @pytest.fixture
 def guarded_url(make_settings: Callable[..., Settings], redis_conn: redis.Redis,
                 ) -> Iterator[str]:

@@ -90,7 +90,7 @@ def test_slash_commands_queue_a_command(deliver, queued, body, name) -> None:
     assert job.kwargs == {
         "installation_id": 42424242, "owner": "Codertocat", "repo": "Hello-World",
         "number": 1, "is_pull_request": False, "sender": "Codertocat", "name": name,
-        "comment_id": comment_id,
+        "comment_id": comment_id, "notice": None,
     }
 
 
@@ -246,6 +246,7 @@ def test_comments_of_different_reviews_make_different_jobs(deliver, queued) -> N
     ("issue_comment", PR_COMMENT),
     ("pull_request_review", REVIEW),
     ("pull_request_review_comment", REVIEW_COMMENT),
+    ("pull_request", "pull_request.labeled"),
 ])
 def test_bot_senders_are_never_acted_on(deliver, queued, event, name) -> None:
     payload = fixture(name)

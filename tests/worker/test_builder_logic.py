@@ -5,17 +5,30 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 from openai.types.chat import ChatCompletionMessage
 from pydantic import ValidationError
 
 from kiln.settings import Settings
 from worker.builder import Budget, BuildRequest, Plan, Prices, StopReason, Usage
-from worker.builder.budget import Meter
+from worker.builder.budget import (
+    MIN_ANSWER_TOKENS,
+    Estimate,
+    Limits,
+    Meter,
+    answer_allowance,
+    call_limits,
+)
+from worker.builder.chat import seconds_of
+from worker.builder.errors import brief_errors
+from worker.builder.estimate import answer_tokens, prompt_tokens, tokens_of
 from worker.builder.excerpt import cut_middle
-from worker.builder.outcome import judge
+from worker.builder.origin import CONFIGURED, PLANNED, derived_from
+from worker.builder.outcome import Counts, judge, not_run
 from worker.builder.paths import clean_path
 from worker.builder.plan import plan_response_format
 from worker.builder.planner import json_text, with_overrides
@@ -28,36 +41,45 @@ from worker.builder.treemap import tree_map
 from worker.llm import make_llm
 
 
-@pytest.mark.parametrize(("command", "exit_code", "output", "passed", "summary", "collected"), [
-    ("pytest -q", 0, "..\n2 passed in 0.01s\n", True, "2 passed", 2),
-    ("pytest -q", 1, "F.\nFAILED t.py::x\n1 failed, 1 passed in 0.02s", False,
-     "1 passed, 1 failed", 2),
-    ("pytest", 0, "===== 3 passed, 1 skipped, 2 warnings in 0.1s =====", True, "3 passed", 4),
-    ("pytest -q", 5, "\nno tests ran in 0.01s\n", False, "no tests ran", 0),
-    ("pytest", 2, "==== 1 error in 0.12s ====", False, "1 failed", 1),
-    ("node --test", 0, "TAP version 13\n# tests 3\n# pass 3\n# fail 0\n", True, "3 passed", 3),
-    ("node --test", 1, "\x1b[34mℹ tests 3\x1b[39m\nℹ pass 2\nℹ fail 1\n", False,
-     "2 passed, 1 failed", 3),
-    ("python3 -m unittest", 0, "....\nRan 4 tests in 0.001s\n\nOK\n", True, "4 passed", 4),
-    ("npx jest", 1, "Tests:       1 failed, 3 passed, 4 total", False, "3 passed, 1 failed", 4),
-    ("npx mocha", 0, "  5 passing (8ms)\n", True, "5 passed", 5),
-    ("./check.sh", 0, "all good\n", False, "exit code 0, no test count found in the output", 0),
+@pytest.mark.parametrize(("exit_code", "reading", "passed", "summary", "collected"), [
+    (0, Counts(2, 2, 0), True, "2 passed", 2),
+    (1, Counts(2, 1, 1), False, "1 passed, 1 failed", 2),
+    (0, Counts(4, 3, 0), True, "3 passed", 4),
+    (5, Counts(0, 0, 0), False, "no tests ran", 0),
+    (0, Counts(1, 0, 0), False, "0 passed", 1),  # only skipped tests: not a pass
+    (0, Counts(3, 2, 1), False, "2 passed, 1 failed", 3),  # exit 0 cannot hide a failure
+    (1, Counts(3, 3, 0), False, "3 passed, exit code 1", 3),
+    (0, "the runner wrote no report", False, "the runner wrote no report (exit code 0)", 0),
 ])
-def test_judge_reads_runner_summaries(command: str, exit_code: int, output: str, passed: bool,
-                                      summary: str, collected: int) -> None:
-    outcome = judge(command, exit_code, output)
+def test_judge_goes_by_the_report_and_the_exit_code(exit_code: int, reading: Counts | str,
+                                                    passed: bool, summary: str,
+                                                    collected: int) -> None:
+    outcome = judge("pytest -q", exit_code, "what it printed", reading)
     assert (outcome.passed, outcome.summary, outcome.collected) == (passed, summary, collected)
+    assert outcome.excerpt == "what it printed"
 
 
-def test_exit_zero_with_only_skipped_tests_is_not_a_pass() -> None:
-    assert not judge("pytest", 0, "1 skipped in 0.01s").passed
+def test_printed_summaries_count_for_nothing() -> None:
+    printed = "..\n===== 5 passed in 0.01s =====\nRan 4 tests in 0.001s\n\nOK\n# pass 3\n"
+    outcome = judge("python3 -m pytest", 0, printed, "the runner wrote no report")
+    assert not outcome.passed and outcome.collected == 0
 
 
 def test_timeouts_and_long_output_in_the_excerpt() -> None:
-    outcome = judge("pytest", 124, "x\n" * 10_000 + "1 failed in 9s", timed_out=True)
+    outcome = judge("pytest", 124, "x\n" * 10_000 + "1 failed in 9s", Counts(1, 1, 0),
+                    timed_out=True)
     assert outcome.summary == "timed out" and not outcome.passed
     assert "characters cut" in outcome.excerpt and outcome.excerpt.endswith("1 failed in 9s")
     assert len(outcome.excerpt) < 6_100
+
+
+def test_an_outcome_says_who_chose_its_command() -> None:
+    outcome = judge("npm test", 0, "", Counts(1, 1, 0), origin=derived_from("package.json"))
+    assert outcome.judged_by == "`npm test`, derived from package.json"
+    assert judge("pytest", 0, "", Counts(1, 1, 0), origin=CONFIGURED).judged_by == \
+        "`pytest`, from .github/kiln.yml"
+    assert not_run("make", "no", PLANNED).judged_by == "`make`, chosen by the model's plan"
+    assert judge("pytest", 0, "", Counts(1, 1, 0)).judged_by == "`pytest`"
 
 
 def test_cut_middle_keeps_head_and_tail_and_states_the_cut() -> None:
@@ -95,6 +117,35 @@ def test_plan_validation_and_config_overrides() -> None:
     request = make_request(language="node", test_command="npm test")
     fixed = with_overrides(plan, request)
     assert (fixed.language, fixed.test_command, fixed.goal) == ("node", "npm test", "g")
+
+
+@pytest.mark.parametrize(("command", "says"), [
+    ('echo "1 passed"', "`echo 1 passed` is not a recognised test runner; use pytest"),
+    ("pytest -q && echo ok", "`&&` is shell syntax"),
+    ("pytest -q; true", "`;` is shell syntax"),
+    ("pytest | tee log", "`|` is shell syntax"),
+    ("pytest > log", "`>` is shell syntax"),
+    ("(pytest)", "`(` is shell syntax"),
+    ("pytest $(cat args)", "`$`, backquotes"),
+    ("sh -c pytest", "`sh -c pytest` is not a recognised test runner"),
+    ("./run_tests.sh", "is a path: name the runner itself"),
+    ("PATH=bin pytest", "`PATH` may not be set before the runner"),
+    ("pytest --junitxml=mine.xml", "`--junitxml` is set by Kiln itself"),
+])
+def test_a_plan_must_test_with_a_recognised_runner(command: str, says: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Plan.model_validate({**PLAN, "test_command": command})
+    assert says in brief_errors(raised.value)
+    assert brief_errors(raised.value).startswith("test_command: ")
+
+
+@pytest.mark.parametrize("command", [
+    "pytest -q", "python3 -m pytest -q tests", "python -m unittest discover -p 'test_*.py'",
+    "node --test", "npm test", "npm run test -- --coverage", "npx jest --ci", "vitest run",
+    "mocha", "tox -e py", "PYTHONPATH=src pytest",
+])
+def test_recognised_runners_make_a_valid_plan(command: str) -> None:
+    assert Plan.model_validate({**PLAN, "test_command": command}).test_command == command
 
 
 def test_a_fenced_plan_is_read() -> None:
@@ -143,6 +194,62 @@ def test_meter_names_the_budget_that_ran_out() -> None:
     meter.usage = Usage()
     now[0] = 31.0
     assert meter.model_spent() is StopReason.WALL_CLOCK and meter.remaining_seconds() == 0
+
+
+def test_tokens_are_estimated_at_three_characters_each_rounded_up() -> None:
+    assert (tokens_of(""), tokens_of("abc"), tokens_of("abcd")) == (0, 1, 2)
+    messages = [{"role": "user", "content": "x" * 300}]
+    counted = len(json.dumps({"tools": TOOLS, "tool_choice": "none", "messages": messages},
+                             separators=(",", ":")))
+    assert prompt_tokens(messages, TOOLS, {"tool_choice": "none"}) == -(-counted // 3)
+    # Non-ASCII is counted escaped (six characters), so it weighs more than ASCII.
+    assert prompt_tokens([{"c": "é" * 30}], [], {}) > prompt_tokens([{"c": "e" * 30}], [], {})
+    assert answer_tokens(assistant_call("c1", "write_file", {"path": "a.py"})) == tokens_of(
+        'write_file{\\"path\\": \\"a.py\\"}')
+    assert answer_tokens(None) == 0
+
+
+def test_answer_allowance_fits_the_answer_in_what_the_budget_leaves() -> None:
+    assert answer_allowance(tokens_left=10_000, prompt_tokens=2_000, cap=16_384) == 8_000
+    assert answer_allowance(10_000, 2_000, cap=4_096) == 4_096
+    assert answer_allowance(2_000 + MIN_ANSWER_TOKENS, 2_000, 4_096) == MIN_ANSWER_TOKENS
+    assert answer_allowance(2_000 + MIN_ANSWER_TOKENS - 1, 2_000, 4_096) is None
+    assert answer_allowance(1_000, 2_000, 4_096) is None
+    assert answer_allowance(1_000, 900, cap=50) == 50  # a cap below the minimum is still usable
+
+
+def test_call_limits_keep_a_model_call_within_the_time_left() -> None:
+    assert call_limits(timeout=120.0, retries=3, seconds_left=1_000.0) == (120.0, 3)
+    assert call_limits(120.0, 3, seconds_left=300.0) == (120.0, 1)
+    assert call_limits(120.0, 3, seconds_left=50.0) == (50.0, 0)
+    assert call_limits(None, 2, seconds_left=30.0) == (30.0, 0)
+    assert seconds_of(7) == 7.0 and seconds_of(httpx.Timeout(5.0, read=9.0)) == 9.0
+    assert seconds_of(None) is None
+
+
+def test_an_answer_without_usage_is_counted_at_the_estimate() -> None:
+    usage = Usage()
+    usage.add(None, Estimate(100, 20))
+    usage.add(SimpleNamespace(prompt_tokens=0, completion_tokens=0), Estimate(50, 5))
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.estimated_calls) == (150, 25, 2)
+    reported = SimpleNamespace(prompt_tokens=40, completion_tokens=None,
+                               prompt_tokens_details=SimpleNamespace(cached_tokens=8))
+    usage.add(reported, Estimate(999, 7))
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens) == (190, 32, 8)
+    usage.add(SimpleNamespace(prompt_tokens=10, completion_tokens=2), Estimate(999, 999))
+    assert (usage.total, usage.calls, usage.estimated_calls) == (234, 4, 3)
+
+
+def test_commands_and_installs_are_bounded_by_the_time_left(
+        make_settings: Callable[..., Settings]) -> None:
+    now = [0.0]
+    limits = Limits.from_settings(make_settings(sandbox_exec_timeout_seconds=60))
+    assert (limits.command_seconds, limits.install_seconds) == (60.0, 900.0)
+    meter = Meter(Budget(100, 2, 1, wall_seconds=1000), lambda: now[0], limits)
+    assert (meter.command_timeout(), meter.install_timeout()) == (60.0, 900.0)
+    now[0] = 970.0
+    assert (meter.command_timeout(), meter.install_timeout()) == (30.0, 30.0)
+    assert meter.bounded(10.0) == 10.0
 
 
 def make_request(**changes: Any) -> BuildRequest:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from emulators.model import ToolCall, Turn
+from emulators.model import ScriptedModel, ToolCall, Turn
 from kiln.settings import Settings
 from tests.worker.fake_box import FakeSandboxes
 from worker.builder import (
@@ -24,6 +25,11 @@ from worker.builder import (
     StopReason,
     run_build,
 )
+from worker.builder.budget import Limits
+from worker.builder.estimate import prompt_tokens
+from worker.builder.origin import derived_from
+from worker.builder.report import READ_SECONDS
+from worker.llm import make_llm
 
 TEST_COMMAND = "python3 -m pytest -q"
 CALC = "def add(a, b):\n    return a + b\n"
@@ -209,7 +215,9 @@ def test_endless_model_is_stopped_by_the_call_budget_with_its_best_attempt(
 def test_token_and_wall_clock_budgets_stop_the_run(build: Callable[..., Any]) -> None:
     endless = [plan_turn(), Turn.endless(ToolCall("list_files", {}))]
     result, _ = build(endless, request(budget=Budget(3_000, 100, 10, 300.0)))
-    assert result.stop_reason is StopReason.TOKENS and result.usage.total >= 3_000
+    # The call that would cross the budget is refused before it is sent: no overshoot.
+    assert result.stop_reason is StopReason.TOKENS and 0 < result.usage.total <= 3_000
+    assert "would not fit" in result.steps[-1].detail
     ticks = iter(range(0, 10_000, 10))
     result, _ = build(endless, request(budget=Budget(10**9, 100, 10, 55.0)),
                       clock=lambda: float(next(ticks)))
@@ -299,6 +307,72 @@ def test_install_runs_when_manifests_change_and_its_failure_reaches_the_model(
         (install, {"requirements.txt": b"# nothing needed\n"})]
 
 
+def sent_prompt(body: dict[str, Any]) -> int:
+    """Kiln's estimate of a recorded request's prompt."""
+    options = {key: body[key] for key in ("tool_choice", "response_format") if key in body}
+    return prompt_tokens(body["messages"], body["tools"], options)
+
+
+def test_each_call_asks_for_at_most_what_the_budget_leaves(build: Callable[..., Any]) -> None:
+    turns = [plan_turn(),
+             Turn.tool_calls([write("calc.py", CALC), write("test_calc.py", CALC_TEST)]),
+             Turn.tool_calls([finish()])]
+    result, model = build(turns, request(limits=Limits(answer_tokens=300)))
+    assert result.passed and model.answer_limits == [300, 300, 300]
+    result, model = build(turns, request(budget=Budget(6_000, 20, 10, 300.0)))
+    first, *later = model.requests
+    assert model.answer_limits[0] == 6_000 - sent_prompt(first)
+    assert all(limit < 6_000 - sent_prompt(body)
+               for limit, body in zip(model.answer_limits[1:], later, strict=True))
+    assert result.passed and result.usage.total <= 6_000
+
+
+def test_answers_without_usage_are_counted_by_estimate(
+        sandboxes: FakeSandboxes, make_settings: Callable[..., Settings]) -> None:
+    endless = [plan_turn(), Turn.endless(ToolCall("list_files", {}))]
+    model = ScriptedModel(endless, send_usage=False)
+    with model.serve() as url, make_llm(make_settings(openai_base_url=url)) as llm:
+        result = run_build(request(budget=Budget(8_000, 30, 10, 300.0)), llm=llm,
+                           open_sandbox=sandboxes)
+    model.assert_ok()
+    assert result.stop_reason is StopReason.TOKENS and 0 < result.usage.total <= 8_000
+    assert result.usage.estimated_calls == result.usage.calls > 1 and result.cost_usd > 0
+    assert result.notes == (f"tokens of {result.usage.calls} of {result.usage.calls} model "
+                            "answers are Kiln's estimate: the model server reported no usage",)
+
+
+def test_a_model_call_waits_no_longer_than_the_time_left(build: Callable[..., Any]) -> None:
+    slow = Turn.json(plan_turn().data, delay=3.0)
+    began = time.monotonic()
+    result, model = build([slow], request(budget=Budget(100_000, 20, 10, 0.5)))
+    assert time.monotonic() - began < 2.0 and len(model.requests) == 1  # no retry either
+    assert result.stop_reason is StopReason.WALL_CLOCK and result.plan is None
+
+
+def test_tests_and_installs_are_bounded_by_the_time_left(
+        build: Callable[..., Any], sandboxes: FakeSandboxes) -> None:
+    # The clock jumps once the sandbox is open: 40 of the 300 seconds are left for commands.
+    result, _ = build([
+        plan_turn(install_command="true"),
+        Turn.tool_calls([write("calc.py", CALC), write("test_calc.py", CALC_TEST), finish()]),
+    ], clock=lambda: 260.0 if sandboxes.boxes else 0.0)
+    [box] = sandboxes.boxes
+    assert result.passed
+    assert [args[2] for args in box.called("install")] == [40.0]
+    # The test command, then Kiln's own short read of its report (not bounded by the budget).
+    assert [args[1] for args in box.called("exec")] == [40.0, READ_SECONDS]
+
+
+def test_the_request_s_notes_reach_the_result(build: Callable[..., Any]) -> None:
+    note = "budget capped by the operator: tokens 100,000 (asked 10,000,000)"
+    result, _ = build([plan_turn(), Turn.tool_calls([
+        write("calc.py", CALC), write("test_calc.py", CALC_TEST), finish()])],
+        request(notes=(note,)))
+    assert result.passed and result.notes == (note,)
+    result, _ = build([Turn.text("no plan")], request(notes=(note,), plan_attempts=1))
+    assert result.stop_reason is StopReason.NO_PLAN and result.notes == (note,)
+
+
 NODE_TEST = ("const test = require('node:test');\nconst assert = require('node:assert');\n"
              "const { add } = require('./calc');\n\n"
              "test('adds', () => assert.strictEqual(add(2, 3), 5));\n")
@@ -312,3 +386,51 @@ def test_a_node_project_is_judged_by_node_s_test_runner(docker_build: Build) -> 
                          write("calc.test.js", NODE_TEST), finish()]),
     ])
     assert result.passed and result.tests is not None and result.tests.summary == "1 passed"
+
+
+def test_a_plan_that_tests_with_echo_is_refused(build: Build) -> None:
+    result, model = build([
+        plan_turn(test_command='echo "1 passed"'),
+        plan_turn(expect="`echo 1 passed` is not a recognised test runner"),
+        Turn.tool_calls([write("calc.py", CALC), write("test_calc.py", CALC_TEST), finish()]),
+    ])
+    model.assert_done()
+    assert result.passed and result.plan is not None
+    assert result.plan.test_command == TEST_COMMAND
+
+
+def test_an_npm_script_that_echoes_a_pass_never_passes(build: Build) -> None:
+    forged = json.dumps({"scripts": {"test": 'echo "1 passed"'}})
+    result, model = build([
+        plan_turn(language="node", test_command="npm test", files=["package.json"]),
+        Turn.tool_calls([write("package.json", forged), finish()]),
+        Turn.text("Done.", expect="`npm test` runs the package.json script `echo"),
+        Turn.text("Really done."),
+    ])
+    model.assert_done()
+    assert not result.passed and result.stop_reason is StopReason.GAVE_UP
+    assert result.tests is not None
+    assert result.tests.summary == "not run: not a recognised test runner"
+
+
+CONFTEST_FORGERY = (
+    "def pytest_sessionfinish(session, exitstatus):\n"
+    "    session.exitstatus = 0\n\n\n"
+    "def pytest_unconfigure(config):\n"
+    "    print('\\n========== 5 passed in 0.01s ==========')\n")
+
+
+def test_a_forged_summary_and_exit_code_are_judged_by_the_report(build: Build) -> None:
+    wrong = CALC_TEST.replace("== 5", "== 6")
+    req = request(test_command=TEST_COMMAND, test_origin=derived_from("tests/"))
+    result, model = build([
+        plan_turn(),
+        Turn.tool_calls([write("calc.py", CALC), write("test_calc.py", wrong),
+                         write("conftest.py", CONFTEST_FORGERY), finish()]),
+        Turn.text("Done.", expect="5 passed in 0.01s"),  # printed, and ignored
+        Turn.text("Really done."),
+    ], req)
+    model.assert_done()
+    assert not result.passed and result.tests is not None
+    assert (result.tests.exit_code, result.tests.summary) == (0, "1 failed")
+    assert result.tests.judged_by == f"`{TEST_COMMAND}`, derived from tests/"

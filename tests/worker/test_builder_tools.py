@@ -12,6 +12,7 @@ import pytest
 from tests.worker.fake_box import FakeBox
 from worker.builder import Budget, Plan, Step, StopReason
 from worker.builder.budget import Meter
+from worker.builder.protected import Protection
 from worker.builder.steplog import StepLog
 from worker.builder.suite import Suite
 from worker.builder.toolbox import STREAM_LIMIT_CHARS, Toolbox
@@ -20,13 +21,14 @@ from worker.builder.workspace import Box, Workspace
 START = {"app.py": b"x = 1\ny = 1\nz = 2\n", "logo.png": b"\x89PNG\xff\xfe"}
 
 
-def make_toolbox(box: Box) -> Toolbox:
+def make_toolbox(box: Box, files: dict[str, bytes] = START,
+                 protection: Protection | None = None) -> Toolbox:
     plan = Plan(goal="g", language="python", files=[], install_command=None,
                 test_command="python3 -m pytest -q", steps=["s"])
     meter = Meter(Budget(1000, 10, 2, 300.0), clock=lambda: 0.0)
     log = StepLog(lambda _step: None, meter)
-    workspace = Workspace(box, START)
-    return Toolbox(workspace, Suite(workspace, plan, meter, log), meter, log)
+    workspace = Workspace(box, files)
+    return Toolbox(workspace, Suite(workspace, plan, meter, log), meter, log, protection)
 
 
 @pytest.fixture
@@ -133,3 +135,45 @@ def test_a_command_past_its_timeout_is_reported_killed(toolbox: Toolbox) -> None
     text = call(toolbox, "run_command", command="echo begun; sleep 30", timeout=1)
     assert text.startswith("Exit code 124 (killed at the timeout), 1.")
     assert "--- stdout ---\nbegun" in text
+
+
+CONFIGURED = {**START, ".github/kiln.yml": b"test: pytest\n", "docs/CODEOWNERS": b"* @alice\n"}
+
+
+def test_protected_paths_are_refused_with_a_reason_the_model_can_act_on(box: FakeBox) -> None:
+    toolbox = make_toolbox(box, CONFIGURED, Protection(extra=("app.py",)))
+    assert call(toolbox, "write_file", path=".github/kiln.yml", content="test: 'true'") == (
+        "Error: write_file failed: .github/kiln.yml is protected (`.github/` holds the "
+        "repository's workflows, settings and Kiln's own config); a Kiln build may not change "
+        "it. Leave it as it is, and if the task needs it changed, say so in your finish summary "
+        "for a maintainer.")
+    assert "is protected" in call(toolbox, "edit_file", path=".github/kiln.yml", old="pytest",
+                                  new="true")
+    assert "is protected" in call(toolbox, "delete_file", path="docs/CODEOWNERS")
+    assert "is protected" in call(toolbox, "write_file", path=".github/dependabot.yml",
+                                  content="")
+    assert "lists it in `protected_paths`" in call(toolbox, "write_file", path="app.py",
+                                                  content="")
+    for path in (".GIT/config", "sub/.git/HEAD"):
+        assert "inside a .git directory" in call(toolbox, "write_file", path=path, content="")
+    assert toolbox.workspace.files == CONFIGURED
+    assert call(toolbox, "read_file", path=".github/kiln.yml") == "test: pytest\n"
+
+
+def test_workflows_are_writable_only_when_the_config_allows_them(box: FakeBox) -> None:
+    assert "is protected" in call(make_toolbox(box), "write_file",
+                                  path=".github/workflows/ci.yml", content="on: push")
+    allowed = make_toolbox(box, protection=Protection(allow_workflows=True))
+    assert call(allowed, "write_file", path=".github/workflows/ci.yml", content="on: push") == (
+        "wrote .github/workflows/ci.yml (8 characters)")
+
+
+def test_a_command_that_changes_protected_paths_is_told_they_will_not_be_published(
+        toolbox: Toolbox) -> None:
+    text = call(toolbox, "run_command", command=(
+        "mkdir -p .github .GIT && echo x > .github/kiln.yml && echo y > CODEOWNERS && "
+        "echo z > .GIT/config && echo ok > fine.py"))
+    assert ("Protected, so Kiln will not publish these changes: .GIT/config, "
+            ".github/kiln.yml, CODEOWNERS.") in text
+    assert "fine.py" not in text.split("Protected,")[1]
+    assert "Protected" not in call(toolbox, "run_command", command="echo ok > other.py")

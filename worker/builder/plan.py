@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from worker.builder.paths import clean_path
+from worker.builder.runners import RECOGNISED, check
 
 
 class Plan(BaseModel):
@@ -20,13 +21,22 @@ class Plan(BaseModel):
     install_command: str | None = Field(
         description="Installs dependencies from the manifests, or null when there are none.")
     test_command: str = Field(
-        min_length=1, description="Runs the whole test suite, existing tests included.")
+        min_length=1, description=(
+            "Runs the whole test suite, existing tests included, with one recognised runner: "
+            f"{RECOGNISED}. Its words run as given, without a shell: no ;, &&, pipes or $."))
     steps: list[str] = Field(min_length=1, description="Short ordered steps.")
 
     @field_validator("files")
     @classmethod
     def _relative_paths(cls, files: list[str]) -> list[str]:
         return [clean_path(path) for path in files]
+
+    @field_validator("test_command")
+    @classmethod
+    def _recognised_runner(cls, command: str) -> str:
+        # Only a recognised runner's own report can judge a build; anything else never passes.
+        check(command)
+        return command
 
     @field_validator("install_command")
     @classmethod

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from worker.builder.budget import Budget, Prices
+from worker.builder.budget import Budget, Limits, Prices
+from worker.builder.origin import CONFIGURED, TestOrigin
+from worker.builder.protected import Protection
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,11 @@ class Feedback:
 
 @dataclass(frozen=True)
 class BuildRequest:
-    """Everything the builder needs; ``files`` is the starting tree ({} for a new project)."""
+    """Everything the builder needs; ``files`` is the starting tree ({} for a new project).
+
+    ``notes`` are what the operator's rules changed in the repository's request (a budget
+    capped, a model refused); the result carries them to the final report.
+    """
 
     title: str
     body: str
@@ -33,4 +39,8 @@ class BuildRequest:
     language: str | None = None
     install_command: str | None = None
     test_command: str | None = None
+    test_origin: TestOrigin = CONFIGURED   # who fixed test_command: config, or derived
     plan_attempts: int = 3               # settings.plan_attempts
+    limits: Limits = field(default_factory=Limits)   # Limits.from_settings(settings)
+    notes: tuple[str, ...] = ()
+    protection: Protection = field(default_factory=Protection)  # what the tools refuse

@@ -35,6 +35,8 @@ class BuildResult:
     """The outcome of ``run_build``; ``changes`` maps paths to new bytes, or None when deleted.
 
     ``tests`` is Kiln's latest test run, ``best_tests`` the best one seen during the run.
+    ``notes`` are lines for the final report: the request's notes, and how tokens were counted
+    when the server reported none.
     """
 
     passed: bool
@@ -52,3 +54,4 @@ class BuildResult:
     replies: dict[int, str]
     best_tests: TestOutcome | None = None
     stats: list[IterationStats] = field(default_factory=list)
+    notes: tuple[str, ...] = ()

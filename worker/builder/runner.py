@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 import openai
 
 from worker.builder.agent import Agent
-from worker.builder.budget import Meter
+from worker.builder.budget import Meter, Usage
 from worker.builder.chat import Chat
 from worker.builder.events import Step, StepKind, StopReason
 from worker.builder.plan import Plan
@@ -19,7 +19,7 @@ from worker.builder.request import BuildRequest
 from worker.builder.result import BuildResult
 from worker.builder.steplog import StepLog
 from worker.builder.stopping import Stopped
-from worker.builder.suite import Suite
+from worker.builder.suite import Suite, origin_for
 from worker.builder.testfiles import is_test_path
 from worker.builder.toolbox import Toolbox
 from worker.builder.transcript import Transcript
@@ -39,7 +39,7 @@ class _Run:
     def __init__(self, request: BuildRequest, llm: openai.OpenAI,
                  on_step: Callable[[Step], None], clock: Callable[[], float]) -> None:
         self.request = request
-        self.meter = Meter(request.budget, clock)
+        self.meter = Meter(request.budget, clock, request.limits)
         self.log = StepLog(on_step, self.meter)
         self.chat = Chat(llm, request.model, self.meter)
         self.transcript = Transcript(render(Prompt.SYSTEM))
@@ -59,9 +59,9 @@ def run_build(request: BuildRequest, *, llm: openai.OpenAI, open_sandbox: OpenSa
         return _finish_early(run, stop)
     with open_sandbox(plan.language) as box:
         workspace = Workspace(box, request.files)
-        suite = Suite(workspace, plan, run.meter, run.log)
-        agent = Agent(run.chat, run.transcript, Toolbox(workspace, suite, run.meter, run.log),
-                      run.meter, run.log)
+        suite = Suite(workspace, plan, run.meter, run.log, origin_for(request))
+        toolbox = Toolbox(workspace, suite, run.meter, run.log, request.protection)
+        agent = Agent(run.chat, run.transcript, toolbox, run.meter, run.log)
         try:
             reason, detail = agent.run(), ""
         except Stopped as stop:
@@ -82,7 +82,8 @@ def _finish_early(run: _Run, stop: Stopped) -> BuildResult:
     return BuildResult(
         passed=False, stop_reason=stop.reason, plan=None, files=dict(run.request.files),
         changes={}, tests=None, existing_tests_changed=[], iterations=0, usage=usage,
-        cost_usd=run.request.prices.cost(usage), steps=run.log.steps, summary="", replies={})
+        cost_usd=run.request.prices.cost(usage), steps=run.log.steps, summary="", replies={},
+        notes=report_notes(run.request, usage))
 
 
 def _result(run: _Run, plan: Plan, workspace: Workspace, suite: Suite, agent: Agent,
@@ -100,4 +101,12 @@ def _result(run: _Run, plan: Plan, workspace: Workspace, suite: Suite, agent: Ag
         cost_usd=run.request.prices.cost(run.meter.usage), steps=run.log.steps,
         summary=agent.finish.summary if agent.finish else "",
         replies={reply.comment_id: reply.reply for reply in replies},
-        best_tests=suite.best, stats=agent.stats)
+        best_tests=suite.best, stats=agent.stats, notes=report_notes(run.request, run.meter.usage))
+
+
+def report_notes(request: BuildRequest, usage: Usage) -> tuple[str, ...]:
+    """The request's notes, and a word on tokens Kiln had to estimate."""
+    if not usage.estimated_calls:
+        return request.notes
+    return (*request.notes, f"tokens of {usage.estimated_calls} of {usage.calls} model answers "
+                            "are Kiln's estimate: the model server reported no usage")

@@ -7,8 +7,12 @@ import posixpath
 from worker.builder.budget import Meter
 from worker.builder.events import StepKind
 from worker.builder.excerpt import cut_middle
-from worker.builder.outcome import EXCERPT_CHARS, TestOutcome, judge
+from worker.builder.origin import PLANNED, TestOrigin
+from worker.builder.outcome import EXCERPT_CHARS, Counts, TestOutcome, judge, not_run
 from worker.builder.plan import Plan
+from worker.builder.report import READ_SECONDS, ReportPlace, read_line, reading, run_line
+from worker.builder.request import BuildRequest
+from worker.builder.runners import NotARunner, Runner, resolve
 from worker.builder.steplog import StepLog
 from worker.builder.workspace import Workspace
 
@@ -22,9 +26,11 @@ MANIFEST_NAMES = frozenset({
 class Suite:
     """Runs install and tests in the sandbox; remembers the latest and the best outcome."""
 
-    def __init__(self, workspace: Workspace, plan: Plan, meter: Meter, log: StepLog) -> None:
+    def __init__(self, workspace: Workspace, plan: Plan, meter: Meter, log: StepLog,
+                 origin: TestOrigin = PLANNED) -> None:
         self.workspace = workspace
         self.plan = plan
+        self.origin = origin  # who chose the plan's test command
         self.meter = meter
         self.log = log
         self.latest: TestOutcome | None = None
@@ -50,10 +56,25 @@ class Suite:
         return outcome
 
     def _test(self) -> TestOutcome:
-        result = self.workspace.exec(self.plan.test_command)
-        return judge(self.plan.test_command, result.exit_code,
-                     "\n".join(part for part in (result.stdout, result.stderr) if part),
-                     result.timed_out)
+        command = self.plan.test_command
+        try:
+            # Resolved on every run: the model may have changed package.json's test script.
+            runner = resolve(command, self.workspace.files)
+        except NotARunner as refusal:
+            return not_run(command, str(refusal), self.origin)
+        place = ReportPlace.fresh(runner.report_format)
+        # Bounded by the build's time left too, so a slow suite cannot outrun the budget.
+        result = self.workspace.exec(run_line(runner, place),
+                                     timeout=self.meter.command_timeout())
+        output = "\n".join(part for part in (result.stdout, result.stderr) if part)
+        return judge(command, result.exit_code, output, self._read(runner, place),
+                     timed_out=result.timed_out, origin=self.origin)
+
+    def _read(self, runner: Runner, place: ReportPlace) -> Counts | str:
+        """The report's counts or why there are none, read by a command of Kiln's own once
+        the test command and all it started have ended; printed output never counts."""
+        result = self.workspace.exec(read_line(runner, place), timeout=READ_SECONDS)
+        return reading(result.exit_code, result.stdout)
 
     def _install(self) -> TestOutcome | None:
         """None when installed (or nothing to install); else the failure as an outcome."""
@@ -61,13 +82,13 @@ class Suite:
         manifests = self._manifests()
         if command is None or manifests == self._installed:
             return None
-        result = self.workspace.install(command, manifests)
+        result = self.workspace.install(command, manifests, timeout=self.meter.install_timeout())
         if not result.ok:
             output = cut_middle(f"{result.stdout}\n{result.stderr}".strip(), EXCERPT_CHARS, 0.3)
             self.log.emit(StepKind.INSTALL, f"install failed: exit code {result.exit_code}", output)
             return TestOutcome(command, False, result.exit_code, 0,
                                f"install failed, tests not run (exit code {result.exit_code})",
-                               output)
+                               output, origin=self.origin)
         self._installed = manifests
         cached = " (cached)" if result.cached else ""
         self.log.emit(StepKind.INSTALL, f"installed dependencies{cached}")
@@ -77,3 +98,8 @@ class Suite:
         """Top-level dependency manifests: what the install step's cache is keyed on."""
         return {path: data for path, data in self.workspace.files.items()
                 if "/" not in path and posixpath.basename(path) in MANIFEST_NAMES}
+
+
+def origin_for(request: BuildRequest) -> TestOrigin:
+    """Who chose the command that will judge the build: the request's fixed one, or the plan."""
+    return request.test_origin if request.test_command else PLANNED

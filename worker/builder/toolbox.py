@@ -13,6 +13,7 @@ from worker.builder.events import StepKind, StopReason
 from worker.builder.excerpt import cut_middle
 from worker.builder.paths import clean_path
 from worker.builder.prompts import Prompt, render
+from worker.builder.protected import Protection, protection_reason
 from worker.builder.steplog import StepLog
 from worker.builder.suite import Suite
 from worker.builder.treemap import human_size
@@ -22,6 +23,11 @@ READ_LIMIT_CHARS = 40_000
 STREAM_LIMIT_CHARS = 6_000
 LIST_LIMIT = 1_000
 TOOL_FAILURES = (ValueError, FileNotFoundError)
+PROTECTED = ("{path} is protected ({reason}); a Kiln build may not change it. Leave it as it "
+             "is, and if the task needs it changed, say so in your finish summary for a "
+             "maintainer.")
+PROTECTED_BY_COMMAND = ("Protected, so Kiln will not publish these changes: {paths}. Do not "
+                        "rely on them; say in your finish summary if a maintainer must make them.")
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,13 @@ class ToolResult:
 class Toolbox:
     """Dispatches calls by name to the workspace, the sandbox and the test suite."""
 
-    def __init__(self, workspace: Workspace, suite: Suite, meter: Meter, log: StepLog) -> None:
+    def __init__(self, workspace: Workspace, suite: Suite, meter: Meter, log: StepLog,
+                 protection: Protection | None = None) -> None:
         self.workspace = workspace
         self.suite = suite
         self.meter = meter
         self.log = log
+        self.protection = protection or Protection()
 
     def call(self, name: str, arguments: str) -> ToolResult:
         model = tools.TOOL_ARGS.get(name)
@@ -60,6 +68,13 @@ class Toolbox:
     def _refuse(self, name: str, message: str) -> ToolResult:
         self.log.emit(StepKind.TOOL, f"{name}: error", message)
         return ToolResult(f"Error: {message}")
+
+    def _writable(self, path: str) -> str:
+        """The cleaned path, or ValueError telling the model it is protected."""
+        key = clean_path(path)
+        if (reason := protection_reason(key, self.protection)) is not None:
+            raise ValueError(PROTECTED.format(path=key, reason=reason))
+        return key
 
     def _list_files(self, args: tools.ListFiles) -> ToolResult:
         prefix = args.directory.strip("/") + "/" if args.directory.strip("/") else ""
@@ -81,11 +96,12 @@ class Toolbox:
         return ToolResult(cut_middle(text, READ_LIMIT_CHARS), _file_topic(path))
 
     def _write_file(self, args: tools.WriteFile) -> ToolResult:
-        path = self.workspace.write(args.path, args.content.encode())
+        path = self.workspace.write(self._writable(args.path), args.content.encode())
         self.log.emit(StepKind.TOOL, f"wrote {path}")
         return ToolResult(f"wrote {path} ({len(args.content)} characters)", _file_topic(path))
 
     def _edit_file(self, args: tools.EditFile) -> ToolResult:
+        self._writable(args.path)
         text = self.workspace.read(args.path).decode(errors="replace")
         count = text.count(args.old)
         if count != 1:
@@ -98,7 +114,7 @@ class Toolbox:
         return ToolResult(f"edited {path} at line {line}", _file_topic(path))
 
     def _delete_file(self, args: tools.DeleteFile) -> ToolResult:
-        path = self.workspace.delete(args.path)
+        path = self.workspace.delete(self._writable(args.path))
         self.log.emit(StepKind.TOOL, f"deleted {path}")
         return ToolResult(f"deleted {path}", _file_topic(path))
 
@@ -114,6 +130,9 @@ class Toolbox:
                       "\n".join(part for part in (stdout, stderr) if part))
         content = render(Prompt.COMMAND_RESULT, result=result, changed=changed,
                          stdout=stdout, stderr=stderr)
+        held = [path for path in changed if protection_reason(path, self.protection)]
+        if held:  # the sandbox keeps them, but publishing drops them: the model must know
+            content += PROTECTED_BY_COMMAND.format(paths=", ".join(held)) + "\n"
         return ToolResult(content, f"command:{args.command}")
 
     def _run_tests(self, _args: tools.RunTests) -> ToolResult:

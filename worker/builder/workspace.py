@@ -17,7 +17,8 @@ class Box(Protocol):
     def delete_files(self, paths: list[str]) -> None: ...
     def changed_files(self) -> dict[str, bytes | None]: ...
     def exec(self, cmd: str, timeout: float | None = None) -> ExecResult: ...
-    def install(self, cmd: str, manifests: Mapping[str, bytes]) -> ExecResult: ...
+    def install(self, cmd: str, manifests: Mapping[str, bytes],
+                timeout: float | None = None) -> ExecResult: ...
 
 
 class Workspace:
@@ -79,11 +80,12 @@ class Workspace:
         finally:
             self.exec_seconds += time.perf_counter() - began
 
-    def install(self, command: str, manifests: Mapping[str, bytes]) -> ExecResult:
+    def install(self, command: str, manifests: Mapping[str, bytes],
+                timeout: float | None = None) -> ExecResult:
         self.flush()
         began = time.perf_counter()
         try:
-            return self.box.install(command, manifests)
+            return self.box.install(command, manifests, timeout=timeout)
         finally:
             self.exec_seconds += time.perf_counter() - began
 

@@ -11,6 +11,7 @@ from kiln.jobs import BuildJob, CommandJob, text_digest
 from kiln.states import BuildState, Command
 from worker.flows.admission import admitted
 from worker.flows.ending import JobEnd, JobEnding
+from worker.flows.notices import post_notice
 from worker.github.branches import issue_of
 from worker.thread import messages
 
@@ -20,13 +21,14 @@ Requeue = Callable[[BuildJob, str], None]
 """Queue a build job under an RQ job id, unless a job with that id exists."""
 
 
-def retry_job_id(comment_id: int) -> str:
+def retry_job_id(comment_id: int | None) -> str:
     """One retry per command comment, however often the command job itself runs."""
     return f"build-retry-{comment_id}"
 
 
 class CommandRunner:
-    """Answers one command comment, once: replies carry a marker naming the command comment."""
+    """Answers one command comment, once: replies carry a marker naming the command comment.
+    A notice job (``job.notice``) only posts its notice: the web side has decided already."""
 
     def __init__(self, job: CommandJob, gh: GitHub[Any], ending: JobEnding,
                  stop: Callable[[str], None], requeue: Requeue, trigger_label: str) -> None:
@@ -39,6 +41,9 @@ class CommandRunner:
         self.trigger_label = trigger_label
 
     def run(self) -> None:
+        if self.job.notice is not None:
+            post_notice(self.conversation, self.job.notice, self.job.sender, self.trigger_label)
+            return
         if not admitted(self.gh, self.conversation, self.job.sender, self.trigger_label):
             return
         actions: dict[str, Callable[[], str]] = {

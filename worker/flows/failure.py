@@ -87,8 +87,8 @@ class FailureReporter:
 
     def _report(self, job: Job, reason: str) -> None:
         typed = reported_job(job)
-        if typed is None:
-            return
+        if typed is None or (isinstance(typed, CommandJob) and typed.notice is not None):
+            return  # a notice is itself the answer; saying it failed would need the same call
         with self.open_ending(typed) as ending:
             if isinstance(typed, CommandJob):
                 marker = COMMAND_MARKER.format(comment_id=typed.comment_id)

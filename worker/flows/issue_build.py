@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -11,20 +12,22 @@ from githubkit import GitHub
 from kiln.jobs import text_digest
 from kiln.settings import Settings
 from kiln.states import BuildState
+from sandbox.config import SandboxConfig
 from worker.builder import BuildResult, run_build
+from worker.builder.protected import Protection, split_protected
 from worker.flows.admission import admitted
 from worker.flows.briefing import build_request
 from worker.flows.preflight import read_config
 from worker.flows.publication import Destination, destination, next_step
 from worker.flows.repo_config import Mode, RepoConfig
 from worker.github.branches import branch_for
+from worker.github.provenance import RepositoryTaken, creation_mark
 from worker.github.publisher import (
     Publication,
     Publisher,
     PullRequestDraft,
     create_org_repository,
     publish_new_repository,
-    split_workflow_changes,
 )
 from worker.github.repository import Repository, Snapshot
 from worker.thread import messages
@@ -46,9 +49,9 @@ def lock_ttl(settings: Settings) -> int:
     return settings.job_timeout_seconds + LOCK_MARGIN_SECONDS
 
 
-def publication_files(result: BuildResult, refused: list[str]) -> dict[str, bytes]:
-    """A new repository's files: the build's whole tree, less what Kiln held back."""
-    return {path: content for path, content in result.files.items() if path not in refused}
+def publication_files(result: BuildResult, protection: Protection) -> dict[str, bytes]:
+    """A new repository's files: the build's whole tree, less its protected paths."""
+    return split_protected(result.files, protection)[0]
 
 
 class IssueBuild:
@@ -94,12 +97,14 @@ class IssueBuild:
         default_branch = self.repository.default_branch()
         head = self.repository.branch_head(default_branch)
         base = self.repository.snapshot(head) if head else Snapshot("", "", {})
-        config = read_config(self.session, base.files)
+        config = read_config(self.session, base.files,
+                             SandboxConfig.from_settings(self.settings).allowlist)
         if config is None:
             return
         self.session.show(state=BuildState.PLANNING)
         files = {} if config.mode is Mode.NEW_REPOSITORY else base.files
-        request = build_request(self.settings, config, title, body, files)
+        request = dataclasses.replace(build_request(self.settings, config, title, body, files),
+                                      protection=config.protection())
         result = run_build(request, llm=self.open_llm(), open_sandbox=self.open_sandbox(config),
                            on_step=StepReporter(self.session))
         self.session.show(state=BuildState.PUBLISHING, plan=plan_lines(result.plan))
@@ -107,51 +112,66 @@ class IssueBuild:
 
     def _publish(self, result: BuildResult, config: RepoConfig, base: Snapshot,
                  default_branch: str, title: str) -> None:
-        changes, refused = split_workflow_changes(result.changes,
-                                                  config.allow_workflow_changes)
+        protection = config.protection()
+        changes, held_back = split_protected(result.changes, protection)
         where = destination(passed=result.passed, mode=config.mode, has_changes=bool(changes),
                             draft_on_failure=config.draft_on_failure)
         t = self.session.target
         message = messages.COMMIT_MESSAGE.format(title=title, repo=t.full_name, number=t.number)
         publication = None
         if where is Destination.NEW_REPOSITORY:
-            publication = self._new_repository(result, config, title, message, refused)
-            self.session.published(unified_diff({}, publication_files(result, refused)))
+            try:
+                publication = self._new_repository(result, config, title, message)
+            except RepositoryTaken as taken:
+                self._refuse_repository(result, taken, held_back)
+                return
+            self.session.published(unified_diff({}, publication_files(result, protection)))
         elif where is Destination.BRANCH:
-            publication = self._branch_only(base, changes, message)
+            publication = self._branch_only(base, changes, message, protection)
         elif where is Destination.PULL_REQUEST:
             publication = self._pull_request(result, base, default_branch, title, message,
-                                             changes, refused)
+                                             changes, held_back, protection)
         if where in (Destination.BRANCH, Destination.PULL_REQUEST):
             self.session.published(unified_diff(base.files, changes))
         state = BuildState.DONE if result.passed else BuildState.FAILED
         advice = next_step(result.passed, publication.branch if publication else None)
-        self.session.conclude(state, final_report(result, publication, advice, refused),
+        self.session.conclude(state, final_report(result, publication, advice, held_back),
                               publication.url if publication else None)
+
+    def _refuse_repository(self, result: BuildResult, taken: RepositoryTaken,
+                           held_back: list[str]) -> None:
+        """End a build whose new repository's name is someone else's repository."""
+        report = final_report(result, None, messages.REPOSITORY_TAKEN_NEXT, held_back)
+        self.session.conclude(BuildState.FAILED, dataclasses.replace(
+            report, reason=messages.REPOSITORY_TAKEN.format(repo=taken.full_name)), None)
 
     def _pull_request(self, result: BuildResult, base: Snapshot, default_branch: str,
                       title: str, message: str, changes: dict[str, bytes | None],
-                      refused: list[str]) -> Publication:
+                      held_back: list[str], protection: Protection) -> Publication:
         t = self.session.target
         draft = PullRequestDraft(
             branch=branch_for(t.number),
             title=messages.PULL_TITLE.format(title=title, number=t.number),
-            body=pull_body(result, t.number, t.sender, refused),
+            body=pull_body(result, t.number, t.sender, held_back),
             commit_message=message, reviewer=t.sender, draft=not result.passed)
-        return Publisher(self.repository).pull_request(
+        return Publisher(self.repository, protection).pull_request(
             base, default_branch, draft, changes, check_result(result))
 
     def _branch_only(self, base: Snapshot, changes: dict[str, bytes | None],
-                     message: str) -> Publication:
+                     message: str, protection: Protection) -> Publication:
         branch = branch_for(self.session.target.number)
-        _, new_commit = Publisher(self.repository).push(base, branch, changes, message)
+        _, new_commit = Publisher(self.repository, protection).push(base, branch, changes,
+                                                                    message)
         url = f"{self.repository.html_url()}/tree/{branch}"
         return Publication(url, f"branch {branch}", branch, new_commit)
 
     def _new_repository(self, result: BuildResult, config: RepoConfig, title: str,
-                        message: str, refused: list[str]) -> Publication:
+                        message: str) -> Publication:
         assert config.new_repository is not None
-        rule = config.new_repository
-        name = rule.repo_name(title, self.session.target.number)
-        repository = create_org_repository(self.gh, rule.org, name, title, rule.private)
-        return publish_new_repository(repository, publication_files(result, refused), message)
+        rule, t = config.new_repository, self.session.target
+        name = rule.repo_name(title, t.number)
+        repository = create_org_repository(self.gh, rule.org, name, title,
+                                           creation_mark(t.full_name, t.number), rule.private)
+        protection = config.protection()
+        return publish_new_repository(repository, publication_files(result, protection), message,
+                                      protection)

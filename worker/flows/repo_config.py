@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from worker.builder.protected import Protection
+from worker.builder.runners import check
 
 CONFIG_PATH = ".github/kiln.yml"
 REPO_NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -78,13 +81,26 @@ class RepoConfig(BaseModel):
     new_repository: NewRepository | None = None
     draft_on_failure: bool = True
     instructions: str = ""
-    allow_workflow_changes: bool = False
+    allow_workflow_changes: bool = False  # re-allows `.github/workflows/`, nothing else
+    protected_paths: tuple[Annotated[str, Field(min_length=1)], ...] = ()  # added to Kiln's own
+
+    @field_validator("test")
+    @classmethod
+    def _recognised_runner(cls, command: str | None) -> str | None:
+        # Only a recognised runner's own report can judge a build: say so before any build.
+        if command:
+            check(command)
+        return command
 
     @model_validator(mode="after")
     def _target_known(self) -> RepoConfig:
         if self.mode is Mode.NEW_REPOSITORY and self.new_repository is None:
             raise ValueError("mode new_repository needs a new_repository section with an org")
         return self
+
+    def protection(self) -> Protection:
+        """The paths a build for this repository may not change."""
+        return Protection(self.protected_paths, self.allow_workflow_changes)
 
 
 def parse_repo_config(text: str | None) -> RepoConfig:

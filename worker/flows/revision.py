@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -9,13 +10,17 @@ from githubkit import GitHub
 
 from kiln.settings import Settings
 from kiln.states import BuildState
+from sandbox.config import SandboxConfig
 from worker.builder import BuildResult, Feedback, run_build
+from worker.builder.protected import Protection, split_protected
 from worker.flows.admission import admitted
 from worker.flows.briefing import build_request
 from worker.flows.issue_build import OpenSandbox, lock_ttl
 from worker.flows.preflight import read_config
+from worker.flows.repo_config import CONFIG_PATH, RepoConfig
 from worker.github.branches import issue_of
-from worker.github.publisher import Publisher, split_workflow_changes
+from worker.github.limits import fit_body
+from worker.github.publisher import Publisher
 from worker.github.repository import Repository, Snapshot
 from worker.thread import messages
 from worker.thread.diff import unified_diff
@@ -80,16 +85,17 @@ class PullRevision:
 
     def _revise(self, pull: Any) -> None:
         t = self.session.target
-        base = self.repository.snapshot(pull.head.sha)
-        config = read_config(self.session, base.files)
+        config = self._config()
         if config is None:
             return
+        base = self.repository.snapshot(pull.head.sha)
         feedback = collect_feedback(self.gh, t.owner, t.repo, t.number, self.review_id,
                                     self.comment_id, self.settings.bot_login)
         self.session.show(state=BuildState.PLANNING)
         title, body = self._request_text(pull)
-        request = build_request(self.settings, config, title, body, base.files,
-                                feedback)
+        request = dataclasses.replace(
+            build_request(self.settings, config, title, body, base.files, feedback),
+            protection=config.protection())
         result = run_build(request, llm=self.open_llm(), open_sandbox=self.open_sandbox(config),
                            on_step=StepReporter(self.session))
         self.session.show(state=BuildState.PUBLISHING, plan=plan_lines(result.plan))
@@ -97,13 +103,22 @@ class PullRevision:
             note = messages.REVISION_FAILED.format(reason=result.stop_reason)
             self.session.conclude(BuildState.FAILED, final_report(result, None, note), None)
             return
-        changes, refused = split_workflow_changes(result.changes, config.allow_workflow_changes)
-        head = self._push(base, pull.head.ref, changes, result)
+        changes, held_back = split_protected(result.changes, config.protection())
+        head = self._push(base, pull.head.ref, changes, result, config.protection())
         self.session.published(unified_diff(base.files, changes))
         self._reply_on_threads(feedback, result, head)
         self._summarize(result, head)
-        self.session.conclude(BuildState.DONE, final_report(result, None, refused=refused),
+        self.session.conclude(BuildState.DONE, final_report(result, None, held_back=held_back),
                               pull.html_url)
+
+    def _config(self) -> RepoConfig | None:
+        """The config on the default branch's head. Never the pull request's: its branch is
+        the model's work, and a config there could raise budgets or change the commands."""
+        default_branch = self.repository.default_branch()
+        head = self.repository.branch_head(default_branch)
+        raw = self.repository.file(head, CONFIG_PATH) if head else None
+        return read_config(self.session, {} if raw is None else {CONFIG_PATH: raw},
+                           SandboxConfig.from_settings(self.settings).allowlist)
 
     def _request_text(self, pull: Any) -> tuple[str, str]:
         """The original issue's text when the branch names one, else the pull request's."""
@@ -115,10 +130,10 @@ class PullRevision:
         return issue.title, issue.body or ""
 
     def _push(self, base: Snapshot, branch: str, changes: dict[str, bytes | None],
-              result: BuildResult) -> str:
+              result: BuildResult, protection: Protection) -> str:
         t = self.session.target
         message = messages.REVISION_COMMIT_MESSAGE.format(repo=t.full_name, number=t.number)
-        publisher = Publisher(self.repository)
+        publisher = Publisher(self.repository, protection)
         head, new_commit = publisher.push(base, branch, changes, message)
         if new_commit is not None:
             publisher.check_run(head, check_result(result))
@@ -135,7 +150,7 @@ class PullRevision:
             reply = result.replies.get(item.comment_id) or f"Changed in {head[:7]}."
             self.gh.rest.pulls.create_reply_for_review_comment(
                 t.owner, t.repo, t.number, item.comment_id,
-                body=messages.THREAD_REPLY.format(marker=marker, reply=reply))
+                body=fit_body(messages.THREAD_REPLY.format(marker=marker, reply=reply)))
 
     def _already_answered(self) -> set[int]:
         """Review comments Kiln already replied to (a retried job must not reply twice)."""

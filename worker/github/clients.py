@@ -1,4 +1,4 @@
-"""GitHub clients for the worker: App installation auth, tokens shared through Redis, retries."""
+"""GitHub clients for the worker: App installation auth, tokens shared sealed in Redis, retries."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import redis
 from githubkit import AppInstallationAuthStrategy, GitHub
-from githubkit.cache import RedisCacheStrategy
 from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed
 from githubkit.retry import RetryChainDecision
 from githubkit.typing import RetryOption
 
 from kiln.settings import Settings
+from worker.github.token_cache import SealedRedisCacheStrategy, cache_key_from
 
 TOKEN_CACHE_PREFIX = "kiln:github-cache"
 SERVER_ERROR_TRIES = 4
@@ -46,12 +46,13 @@ class RateLimitRetry:
 
 
 class GitHubClients:
-    """Makes installation clients; tokens live in Redis until a minute before they expire."""
+    """Makes installation clients; tokens live in Redis, sealed, until a minute before expiry."""
 
     def __init__(self, settings: Settings, redis_client: redis.Redis) -> None:
         self._settings = settings
-        self._cache = RedisCacheStrategy(
-            redis_client, prefix=f"{TOKEN_CACHE_PREFIX}:{settings.github_api_url}")
+        self._cache = SealedRedisCacheStrategy(
+            redis_client, f"{TOKEN_CACHE_PREFIX}:{settings.github_api_url}",
+            cache_key_from(settings.private_key_pem))
         self._retry = RetryChainDecision(
             ServerErrorRetry(),
             RateLimitRetry(timedelta(seconds=settings.github_max_retry_wait_seconds)))

@@ -9,23 +9,11 @@ from typing import Any
 from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
+from worker.builder.protected import Protection, split_protected
+from worker.github.limits import CHECK_TITLE_CHARS, fit_body, fit_check_text, fit_title
+from worker.github.provenance import RepositoryTaken, description_for, made_for
 from worker.github.repository import Repository, Snapshot
 from worker.thread import messages
-
-WORKFLOWS_DIR = ".github/workflows/"
-
-
-def branch_for(issue_number: int) -> str:
-    return f"kiln/issue-{issue_number}"
-
-
-def split_workflow_changes(changes: Mapping[str, bytes | None], allowed: bool,
-                           ) -> tuple[dict[str, bytes | None], list[str]]:
-    """The changes Kiln may push, and the workflow paths it refuses to push."""
-    if allowed:
-        return dict(changes), []
-    refused = sorted(path for path in changes if path.startswith(WORKFLOWS_DIR))
-    return {p: c for p, c in changes.items() if p not in refused}, refused
 
 
 @dataclass(frozen=True)
@@ -70,13 +58,16 @@ mutation($id: ID!) {
 class Publisher:
     """Pushes results; each step first looks for what an earlier attempt already made."""
 
-    def __init__(self, repository: Repository) -> None:
+    def __init__(self, repository: Repository, protection: Protection | None = None) -> None:
         self.repository = repository
         self.gh = repository.gh
+        self.protection = protection or Protection()
 
     def push(self, base: Snapshot, branch: str, changes: Mapping[str, bytes | None],
              message: str) -> tuple[str, str | None]:
-        """Put `changes` on `base` as one commit on `branch`; returns (head, new commit or None)."""
+        """Put `changes` on `base` as one commit on `branch`; returns (head, new commit or None).
+        Protected paths are dropped here too: whatever the caller missed is never pushed."""
+        changes, _ = split_protected(changes, self.protection)
         head = self.repository.branch_head(branch)
         parent = head or base.commit_sha
         sha = self.repository.commit(base, parent, changes, message)
@@ -95,7 +86,7 @@ class Publisher:
             pull = self._open_pull(base_branch, draft)
         else:
             self.gh.rest.pulls.update(self.repository.owner, self.repository.name, pull.number,
-                                      title=draft.title, body=draft.body)
+                                      title=fit_title(draft.title), body=fit_body(draft.body))
             if pull.draft and not draft.draft:
                 # REST opens drafts but cannot end one; only GraphQL can.
                 self.gh.graphql.request(READY_FOR_REVIEW, {"id": pull.node_id})
@@ -107,9 +98,9 @@ class Publisher:
             self.repository.owner, self.repository.name, name=messages.CHECK_RUN_NAME,
             head_sha=head_sha, status="completed",
             conclusion="success" if check.passed else "failure",
-            output={"title": check.summary[:200] or "no tests ran",
-                    "summary": check.summary or "no tests ran",
-                    "text": f"```\n{check.details[-60_000:]}\n```"})
+            output={"title": fit_title(check.summary or messages.NO_TESTS, CHECK_TITLE_CHARS),
+                    "summary": fit_check_text(check.summary or messages.NO_TESTS),
+                    "text": fit_check_text(f"```\n{check.details}\n```")})
 
     def _find_pull(self, branch: str) -> Any | None:
         owner, name = self.repository.owner, self.repository.name
@@ -118,7 +109,8 @@ class Publisher:
 
     def _open_pull(self, base_branch: str, draft: PullRequestDraft) -> Any:
         owner, name = self.repository.owner, self.repository.name
-        pull = self.gh.rest.pulls.create(owner, name, title=draft.title, body=draft.body,
+        pull = self.gh.rest.pulls.create(owner, name, title=fit_title(draft.title),
+                                         body=fit_body(draft.body),
                                          head=draft.branch, base=base_branch,
                                          draft=draft.draft).parsed_data
         self.gh.rest.pulls.request_reviewers(owner, name, pull.number,
@@ -126,26 +118,44 @@ class Publisher:
         return pull
 
 
-def create_org_repository(gh: GitHub[Any], org: str, name: str, description: str,
+def create_org_repository(gh: GitHub[Any], org: str, name: str, title: str, mark: str,
                           private: bool) -> Repository:
-    """Create `org/name` with an initial commit (the Git data API needs one), or find the one
-    an earlier attempt created."""
+    """Create `org/name` with an initial commit (the Git data API needs one) and `mark` in its
+    description, or find the one an earlier attempt created: a repository of that name
+    without the mark is someone else's (RepositoryTaken)."""
     try:
-        gh.rest.repos.create_in_org(org, name=name, description=description[:300],
+        gh.rest.repos.create_in_org(org, name=name, description=description_for(title, mark),
                                     private=private, auto_init=True)
     except RequestFailed as exc:
-        if exc.response.status_code != 422:  # 422: the name exists, from an earlier attempt
+        if not _name_exists(exc):
             raise
+        if not made_for(_description(gh, org, name), mark):
+            raise RepositoryTaken(f"{org}/{name}") from None
     return Repository(gh, org, name)
 
 
-def publish_new_repository(repository: Repository, files: Mapping[str, bytes],
-                           message: str) -> Publication:
+def _name_exists(exc: RequestFailed) -> bool:
+    """Whether GitHub refused a new repository because its name is taken."""
+    return exc.response.status_code == 422 and "already exists" in exc.response.text
+
+
+def _description(gh: GitHub[Any], org: str, name: str) -> str | None:
+    """An existing repository's description; None when the installation cannot see it."""
+    try:
+        return gh.rest.repos.get(org, name).parsed_data.description
+    except RequestFailed as exc:
+        if exc.response.status_code == 404:
+            return None
+        raise
+
+
+def publish_new_repository(repository: Repository, files: Mapping[str, bytes], message: str,
+                           protection: Protection) -> Publication:
     """Push the whole tree as one commit on the new repository's default branch."""
     branch = repository.default_branch()
     head = repository.branch_head(branch)
     if head is None:
         raise RuntimeError(f"{repository.full_name} has no {branch} branch to build on")
     base = repository.snapshot(head)
-    _, new_commit = Publisher(repository).push(base, branch, dict(files), message)
+    _, new_commit = Publisher(repository, protection).push(base, branch, dict(files), message)
     return Publication(repository.html_url(), repository.full_name, branch, new_commit)

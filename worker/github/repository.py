@@ -9,6 +9,7 @@ from typing import Any, Literal, cast
 
 from githubkit import GitHub
 from githubkit.exception import RequestFailed
+from githubkit_schemas.latest.models import ContentFile
 from githubkit_schemas.latest.types import (
     ReposOwnerRepoGitTreesPostBodyPropTreeItemsType as TreeEntry,
 )
@@ -55,6 +56,19 @@ class Repository:
                 return None
             raise
         return str(ref.object_.sha)
+
+    def file(self, ref: str, path: str) -> bytes | None:
+        """One file's bytes at `ref`; None when there is no such file."""
+        try:
+            found = self.gh.rest.repos.get_content(self.owner, self.name, path, ref=ref)
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise
+        content = found.parsed_data
+        if not isinstance(content, ContentFile) or content.type != "file":
+            return None  # a directory, a symlink or a submodule is not a file to read
+        return base64.b64decode(content.content)
 
     def snapshot(self, commit_sha: str) -> Snapshot:
         """The files of a commit (blobs over MAX_FILE_BYTES left out)."""

@@ -11,25 +11,28 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from kiln.jobs import JOB_FUNCTIONS, BuildJob, arguments
+from kiln.rqjob import JOB_SERIALIZER, KilnJob
 from kiln.settings import Settings
 
 STOP_WAIT_SECONDS = 10.0
 
 
 def enqueue_once(queue: Queue, job: BuildJob, job_id: str, settings: Settings) -> None:
-    """Queue `job` under `job_id` unless a job with that id exists already."""
+    """Queue `job` under `job_id` (as JSON, like every Kiln job) unless that id exists already."""
     if Job.exists(job_id, connection=queue.connection):
         return
-    queue.enqueue_call(JOB_FUNCTIONS[job.kind], job_id=job_id, kwargs=arguments(job),
-                       timeout=settings.job_timeout_seconds,
-                       failure_ttl=settings.job_failure_ttl_seconds)
+    kiln_queue = Queue(queue.name, connection=queue.connection, job_class=KilnJob,
+                       serializer=JOB_SERIALIZER)
+    kiln_queue.enqueue_call(JOB_FUNCTIONS[job.kind], job_id=job_id, kwargs=arguments(job),
+                            timeout=settings.job_timeout_seconds,
+                            failure_ttl=settings.job_failure_ttl_seconds)
 
 
 def stop_job(connection: Any, job_id: str, wait: float = STOP_WAIT_SECONDS) -> None:
     """Stop a running job (its work-horse is killed) or cancel a queued one; returns once the
     job no longer runs, so nothing it does can overwrite what the caller writes next."""
     try:
-        job = Job.fetch(job_id, connection=connection)
+        job = KilnJob.fetch(job_id, connection=connection)
     except NoSuchJobError:
         return
     if job.get_status() != JobStatus.STARTED:

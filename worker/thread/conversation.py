@@ -9,6 +9,8 @@ from typing import Any, Literal
 from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
+from worker.github.limits import fit_body
+
 Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
 
 
@@ -50,11 +52,12 @@ class Conversation:
 
     def post(self, body: str) -> int:
         answer = self.gh.rest.issues.create_comment(
-            self.owner, self.repo, self.number, body=body)
+            self.owner, self.repo, self.number, body=fit_body(body))
         return int(answer.parsed_data.id)
 
     def edit(self, comment_id: int, body: str) -> None:
-        self.gh.rest.issues.update_comment(self.owner, self.repo, comment_id, body=body)
+        self.gh.rest.issues.update_comment(self.owner, self.repo, comment_id,
+                                           body=fit_body(body))
 
     def post_once(self, marker: str, body: str) -> int:
         """Post `body` (which must contain `marker`) unless Kiln already did."""

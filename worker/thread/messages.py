@@ -50,8 +50,19 @@ NEXT_STEP_CRASHED = (
     "comment `/kiln retry` to build again."
 )
 EXISTING_TESTS_CHANGED = "⚠️ Existing tests were changed, please review them closely: {paths}"
-WORKFLOWS_LEFT_OUT = (
-    "Left out (workflow changes are not allowed by `.github/kiln.yml`): {paths}"
+HELD_BACK = (
+    "Held back, not pushed: {paths}. Kiln never changes `.github/` (`.github/workflows/` only "
+    "with `allow_workflow_changes: true` in `.github/kiln.yml`), `CODEOWNERS`, `.git` "
+    "directories, or the config's `protected_paths`; a maintainer can make such changes."
+)
+REPOSITORY_TAKEN = (
+    "`{repo}` already exists and Kiln cannot tell it created it for this issue, so nothing "
+    "was pushed"
+)
+REPOSITORY_TAKEN_NEXT = (
+    "Kiln only pushes into a repository it created for this issue. Change `new_repository.name`"
+    " in `.github/kiln.yml` on the default branch, or free the name, then comment "
+    "`/kiln retry`."
 )
 
 PULL_TITLE = "{title} (#{number})"
@@ -73,6 +84,7 @@ COMMIT_MESSAGE = "{title}\n\nBuilt by Kiln for {repo}#{number}."
 REVISION_COMMIT_MESSAGE = "Address review feedback\n\nRevised by Kiln for {repo}#{number}."
 
 CHECK_RUN_NAME = "Kiln sandbox tests"
+NO_TESTS = "no tests ran"
 
 THREAD_REPLY = "{marker}\n{reply}"
 THREAD_REPLY_MARKER = "<!-- kiln:reply {comment_id} -->"

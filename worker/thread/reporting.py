@@ -7,7 +7,7 @@ from worker.github.publisher import CheckResult, Publication
 from worker.thread import messages
 from worker.thread.progress import Report
 
-NO_TESTS = "no tests ran"
+NO_TESTS = messages.NO_TESTS
 
 
 def goal_lines(plan: Plan) -> tuple[str, ...]:
@@ -26,7 +26,7 @@ def summarize_tests(result: BuildResult) -> str:
     if result.tests is None:
         return NO_TESTS
     verdict = "passing" if result.tests.passed else "failing"
-    return f"{verdict}: {result.tests.summary} (`{result.tests.command}`)"
+    return f"{verdict}: {result.tests.summary} ({result.tests.judged_by})"  # and who chose it
 
 
 def check_result(result: BuildResult) -> CheckResult:
@@ -34,14 +34,19 @@ def check_result(result: BuildResult) -> CheckResult:
     return CheckResult(result.passed, summarize_tests(result), details)
 
 
+def held_back_note(held_back: list[str]) -> str:
+    """What the thread says about protected paths Kiln did not push; "" when none."""
+    if not held_back:
+        return ""
+    return messages.HELD_BACK.format(paths=", ".join(f"`{p}`" for p in held_back))
+
+
 def final_report(result: BuildResult, publication: Publication | None, next_step: str = "",
-                 refused: list[str] | None = None) -> Report:
+                 held_back: list[str] | None = None) -> Report:
     """The end of the progress comment for a build that ran."""
     reason = "" if result.passed else str(result.stop_reason)
-    if refused:
-        next_step = "\n\n".join(filter(None, [
-            messages.WORKFLOWS_LEFT_OUT.format(paths=", ".join(f"`{p}`" for p in refused)),
-            next_step]))
+    next_step = "\n\n".join(filter(None, [held_back_note(held_back or []), next_step]))
+    next_step = "\n\n".join(filter(None, [*(f"Note: {n}." for n in result.notes), next_step]))
     return Report(
         tests=summarize_tests(result),
         iterations=result.iterations,
@@ -54,15 +59,15 @@ def final_report(result: BuildResult, publication: Publication | None, next_step
     )
 
 
-def pull_body(result: BuildResult, number: int, trigger: str, refused: list[str]) -> str:
+def pull_body(result: BuildResult, number: int, trigger: str, held_back: list[str]) -> str:
     """The pull request's description."""
     plan = "\n".join(f"- {line}" for line in plan_lines(result.plan)) or "(no plan)"
     notes = []
     if result.existing_tests_changed:
         notes.append(messages.EXISTING_TESTS_CHANGED.format(
             paths=", ".join(f"`{p}`" for p in result.existing_tests_changed)))
-    if refused:
-        notes.append(messages.WORKFLOWS_LEFT_OUT.format(paths=", ".join(refused)))
+    if held_back:
+        notes.append(held_back_note(held_back))
     extra = "".join(f"\n{note}\n" for note in notes)
     return messages.PULL_BODY.format(
         summary=result.summary or "Kiln's implementation of the issue.", plan=plan,

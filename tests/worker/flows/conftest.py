@@ -66,10 +66,10 @@ class Flows:
                      lambda: llm, lambda config: self.sandboxes, review_id, comment_id).run()
         return model
 
-    def command(self, number: int, name: str, comment_id: int, sender: str = MAINTAINER,
-                is_pull_request: bool = False) -> None:
+    def command(self, number: int, name: str, comment_id: int | None, sender: str = MAINTAINER,
+                is_pull_request: bool = False, notice: str | None = None) -> None:
         job = CommandJob(self.world.installation_id, OWNER, REPO, number, is_pull_request,
-                         sender, name, comment_id)
+                         sender, name, comment_id, notice)
         CommandRunner(job, self.gh, self.ending(number), self.stopped.append,
                       lambda build, job_id: self.requeued.append((build, job_id)),
                       self.settings.trigger_label).run()

@@ -142,3 +142,100 @@ def test_the_build_page_gets_the_published_diff_and_failures_first(flows: Flows)
     (tests, *_) = [line for line in flows.records.history.lines(record.id)
                    if ": tests " in line.message]
     assert tests.detail.startswith("Failing:\nFAILED test_calc.py::test_sub")
+
+
+SNEAKY_COMMAND = ("mkdir -p .github/workflows .GIT && echo 'on: push' > .github/workflows/ci.yml"
+                  " && echo '* @mallory' > CODEOWNERS && echo x > .GIT/config")
+
+
+def sneaky_build(config_text: str) -> list[script.Turn]:
+    """A passing build that also tries to change protected paths, by tool and by command."""
+    return [script.plan(),
+            script.Turn.tool_calls([script.write("calc.py", script.CALC),
+                                    script.write("test_calc.py", script.CALC_TEST),
+                                    script.write(".github/kiln.yml", config_text)]),
+            script.Turn.tool_calls([script.ToolCall("run_command", {"command": SNEAKY_COMMAND})],
+                                   expect=".github/kiln.yml is protected"),
+            script.Turn.tool_calls([script.finish()],
+                                   expect="Kiln will not publish these changes")]
+
+
+def test_protected_paths_are_refused_and_held_back_from_the_pull_request(flows: Flows) -> None:
+    number = flows.open_issue()
+
+    model = flows.build(number, sneaky_build("budgets:\n  tokens: 99999999\n"))
+
+    model.assert_done()
+    (pull,) = flows.emulator.pulls(OWNER, REPO)
+    files = flows.emulator.files(OWNER, REPO, pull.head_ref)
+    assert files["calc.py"] == script.CALC.encode()
+    assert not {".github/kiln.yml", ".github/workflows/ci.yml", "CODEOWNERS", ".GIT/config"} & set(
+        files)
+    held = "`.GIT/config`, `.github/workflows/ci.yml`, `CODEOWNERS`"
+    assert f"Held back, not pushed: {held}" in flows.emulator.pull(OWNER, REPO, pull.number).body
+    assert f"Held back, not pushed: {held}" in flows.progress(number)
+
+
+def test_allowing_workflow_changes_publishes_workflows_only(flows: Flows) -> None:
+    set_config(flows, "allow_workflow_changes: true\n")
+    number = flows.open_issue()
+
+    flows.build(number, sneaky_build("allow_workflow_changes: false\n"))
+
+    (pull,) = flows.emulator.pulls(OWNER, REPO)
+    files = flows.emulator.files(OWNER, REPO, pull.head_ref)
+    assert files[".github/workflows/ci.yml"] == b"on: push\n"
+    assert files[".github/kiln.yml"] == b"allow_workflow_changes: true\n"
+    assert "CODEOWNERS" not in files and ".GIT/config" not in files
+
+
+def test_a_long_title_and_summary_still_open_a_pull_request(flows: Flows) -> None:
+    number = flows.open_issue("Add " + "subtraction and more " * 20, "calc.sub(a, b)")
+    # Each model answer is capped (about 65,000 characters here): a long plan and a long
+    # summary together make the body too long.
+    turns = script.passing_build()
+    turns[0] = script.plan(steps=["write sub " * 1_000, "test it " * 1_000])
+    turns[-1] = script.Turn.tool_calls([script.finish("Added sub. " * 5_000)])
+
+    flows.build(number, turns)
+
+    (pull,) = flows.emulator.pulls(OWNER, REPO)
+    opened = flows.emulator.pull(OWNER, REPO, pull.number)
+    assert len(opened.title) <= 256 and opened.title.endswith(f"(#{number})")
+    assert "…" in opened.title
+    assert len(opened.body) <= 65_536 and "characters cut" in opened.body
+    assert f"Closes #{number}" in opened.body
+    assert "Kiln build: done" in flows.progress(number)
+
+
+NEW_REPOSITORY = "mode: new_repository\nnew_repository:\n  org: octo\n  name: 'calc-{number}'\n"
+
+
+def test_a_new_repository_name_taken_by_another_repository_is_never_pushed_to(
+        flows: Flows) -> None:
+    set_config(flows, NEW_REPOSITORY)
+    number = flows.open_issue()
+    name = f"calc-{number}"
+    flows.emulator.create_repo(OWNER, name, files={"README.md": "# someone else's\n"})
+
+    flows.build(number, script.passing_build())
+
+    assert len(flows.emulator.commits(OWNER, name, "main")) == 1
+    assert flows.emulator.files(OWNER, name, "main") == {"README.md": b"# someone else's\n"}
+    body = flows.progress(number)
+    assert "Kiln build: failed" in body
+    assert f"`{OWNER}/{name}` already exists and Kiln cannot tell it created it" in body
+    assert "new_repository.name" in body
+
+
+def test_a_retried_new_repository_build_reuses_the_repository_it_created(flows: Flows) -> None:
+    set_config(flows, NEW_REPOSITORY)
+    number = flows.open_issue()
+
+    for _ in range(2):
+        flows.build(number, script.passing_build())
+
+    name = f"calc-{number}"
+    assert flows.emulator.files(OWNER, name, "main")["calc.py"] == script.CALC.encode()
+    assert len(flows.emulator.commits(OWNER, name, "main")) == 2
+    assert "Kiln build: done" in flows.progress(number)

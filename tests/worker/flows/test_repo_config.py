@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from worker.builder.protected import Protection
 from worker.flows.repo_config import Mode, RepoConfigError, parse_repo_config
 
 
@@ -27,6 +28,13 @@ def test_every_field_is_read() -> None:
     assert config.instructions == "Use tabs." and config.allow_workflow_changes
 
 
+def test_protection_adds_the_repositorys_paths_to_kilns_own() -> None:
+    assert parse_repo_config(None).protection() == Protection()
+    config = parse_repo_config("protected_paths: [migrations/, '*.lock']\n"
+                               "allow_workflow_changes: true\n")
+    assert config.protection() == Protection(("migrations/", "*.lock"), allow_workflows=True)
+
+
 def test_new_repository_mode_names_the_repository_from_the_rule() -> None:
     config = parse_repo_config(
         "mode: new_repository\nnew_repository: {org: acme, name: 'proj-{number}-{slug}'}\n")
@@ -46,6 +54,8 @@ def test_new_repository_mode_needs_an_org() -> None:
     ("mode: [\n", "not valid YAML"),
     ("- a list\n", "must be a mapping"),
     ("new_repository: {org: acme, name: '{owner}'}\n", "may use only {slug} and {number}"),
+    ("protected_paths: ['']\n", "protected_paths.0: String should have at least 1 character"),
+    ("protected_paths: migrations\n", "protected_paths: Input should be a valid tuple"),
 ])
 def test_errors_name_the_field_at_fault(text: str, quoted: str) -> None:
     with pytest.raises(RepoConfigError) as caught:

@@ -6,16 +6,24 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import redis
 
 from kiln.settings import Settings
 from kiln.states import BuildState, JobKind
 from tests.worker.conftest import MAINTAINER, OWNER, REPO, STRANGER, GitHubWorld
 from worker.builder import Feedback
+from worker.builder.protected import Protection
 from worker.flows.revision import collect_feedback
 from worker.github.authorization import is_authorized
 from worker.github.clients import GitHubClients
-from worker.github.publisher import CheckResult, Publisher, PullRequestDraft, split_workflow_changes
+from worker.github.provenance import RepositoryTaken, creation_mark
+from worker.github.publisher import (
+    CheckResult,
+    Publisher,
+    PullRequestDraft,
+    create_org_repository,
+)
 from worker.github.repository import Repository, Snapshot
 from worker.thread.conversation import Conversation
 from worker.thread.progress import MARKER, Progress, ProgressComment
@@ -116,11 +124,34 @@ def test_a_passing_retry_marks_the_failed_attempts_draft_ready(
     assert [r.conclusion for r in runs] == ["failure", "success"]
 
 
-def test_workflow_changes_are_refused_unless_allowed() -> None:
-    changes: dict[str, bytes | None] = {".github/workflows/ci.yml": b"on: push", "a.py": b""}
-    assert split_workflow_changes(changes, allowed=False) == (
-        {"a.py": b""}, [".github/workflows/ci.yml"])
-    assert split_workflow_changes(changes, allowed=True) == (changes, [])
+def test_the_publisher_never_pushes_a_protected_path_whatever_it_is_given(
+        github_world: GitHubWorld, gh: Any) -> None:
+    _, repository, base = _issue_on_main(github_world, gh)
+    changes: dict[str, bytes | None] = {
+        "a.py": b"a = 1\n", ".github/kiln.yml": b"budgets: {tokens: 99999999}\n",
+        ".github/workflows/ci.yml": b"on: push\n", "docs/CODEOWNERS": b"* @mallory\n",
+        "README.md": None}
+    for branch, rules in (("plain", Protection()), ("ci", Protection(allow_workflows=True))):
+        Publisher(repository, rules).push(base, branch, changes, "Add a")
+        files = github_world.emulator.files(OWNER, REPO, branch)
+        assert "a.py" in files and "README.md" not in files
+        assert ".github/kiln.yml" not in files and "docs/CODEOWNERS" not in files
+        assert (".github/workflows/ci.yml" in files) is rules.allow_workflows
+
+
+def test_a_new_repository_is_reused_only_when_kiln_made_it_for_this_issue(
+        github_world: GitHubWorld, gh: Any) -> None:
+    emulator = github_world.emulator
+    mark = creation_mark(f"{OWNER}/{REPO}", 7)
+    made = create_org_repository(gh, OWNER, "calc-7", "Add a calculator", mark, private=False)
+    description = made.gh.rest.repos.get(OWNER, "calc-7").parsed_data.description
+    assert description == f"Add a calculator {mark}"
+    again = create_org_repository(gh, OWNER, "calc-7", "Add a calculator", mark, private=False)
+    assert again.full_name == f"{OWNER}/calc-7"
+    emulator.create_repo(OWNER, "calc-8", files={"README.md": "someone else's\n"})
+    for name, other in (("calc-8", mark), ("calc-7", creation_mark(f"{OWNER}/{REPO}", 70))):
+        with pytest.raises(RepositoryTaken, match=f"{OWNER}/{name} exists"):
+            create_org_repository(gh, OWNER, name, "Add a calculator", other, private=False)
 
 
 def test_5xx_answers_and_secondary_rate_limits_are_retried(

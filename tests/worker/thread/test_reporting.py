@@ -49,8 +49,16 @@ def test_final_report_of_a_failure_gives_reason_link_and_refusals() -> None:
                           [".github/workflows/ci.yml"])
     assert (report.link, report.reason, report.tokens) == (
         "http://gh.test/pull/3", "token budget spent", 1200)
-    assert report.next_step.startswith("Left out") and "/kiln retry" in report.next_step
+    assert report.next_step.startswith("Held back, not pushed: `.github/workflows/ci.yml`")
+    assert "/kiln retry" in report.next_step
     assert final_report(_result(), None).reason == ""
+
+
+def test_final_report_says_what_the_operator_s_rules_changed() -> None:
+    note = "budget capped by the operator: tokens 400,000 (asked 10,000,000)"
+    report = final_report(_result(notes=(note,)), None, "Comment `/kiln retry`.")
+    assert report.next_step == f"Note: {note}.\n\nComment `/kiln retry`."
+    assert final_report(_result(notes=(note,)), None).next_step == f"Note: {note}."
 
 
 def test_pull_body_closes_the_issue_and_flags_changed_tests() -> None:
@@ -62,7 +70,8 @@ def test_pull_body_closes_the_issue_and_flags_changed_tests() -> None:
 
 def test_repository_budgets_override_only_what_they_name(
         make_settings: Callable[..., Settings]) -> None:
-    settings = make_settings(budget_tokens=5000, budget_test_runs=4)
+    settings = make_settings(budget_tokens=5000, budget_test_runs=4,
+                             kiln_models={"m2": {"input": 1, "output": 2}})
     config = parse_repo_config("budgets: {tokens: 900, wall_seconds: 60}\nmodel: m2\n")
     budget = budget_for(settings, config)
     assert (budget.tokens, budget.test_runs, budget.wall_seconds) == (900, 4, 60.0)
