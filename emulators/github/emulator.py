@@ -9,10 +9,9 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from emulators.github import shapes
+from emulators.github.ci import ACTIONS, add_status, report_check
+from emulators.github.cirecords import CheckReport
 from emulators.github.endpoints import ROUTES
 from emulators.github.faults import Faults
 from emulators.github.gitstore import Commit
@@ -40,6 +39,7 @@ from emulators.github.records import (
     Review,
     ReviewComment,
 )
+from emulators.github.registration import register_app
 from emulators.github.routing import Router
 from emulators.github.seedfile import SUBMODULE, SeedFile
 from emulators.github.server import ApiServer
@@ -129,22 +129,13 @@ class GitHubEmulator:
     def create_app(
         self, slug: str = "kiln", webhook_secret: str = "secret", webhook_url: str | None = None
     ) -> EmulatedApp:
-        pem, public = _key_pair()
+        return register_app(self.state, slug, webhook_secret, webhook_url)
+
+    def sign_in(self, login: str) -> None:
+        """Whose browser session GitHub's web pages (the App-manifest flow) act for."""
         with self.state.lock:
-            app = EmulatedApp(
-                self.state.next_id(),
-                slug,
-                pem,
-                webhook_secret,
-                webhook_url,
-                f"{slug}[bot]",
-                public,
-                self.state.next_id(),
-                self.state.now(),
-            )
-            self.state.apps[app.id] = app
-            self.state.ensure_account(app.bot_login, "Bot")
-        return app
+            self.state.ensure_account(login)
+            self.state.web_user = login
 
     def set_webhook_url(self, url: str | None, app: EmulatedApp | None = None) -> None:
         with self.state.lock:
@@ -309,6 +300,43 @@ class GitHubEmulator:
             repo, "pull_request_review_comment", "created", review.user, fields
         )
 
+    # --- other apps' CI (GitHub Actions above all) -------------------------
+
+    def report_check(
+        self,
+        owner: str,
+        name: str,
+        sha: str,
+        check: str,
+        conclusion: str | None,
+        *,
+        output: dict[str, Any] | None = None,
+        annotations: list[dict[str, Any]] | None = None,
+        log: str | None = None,
+        app: str = ACTIONS,
+        workflow: str = "CI",
+        status: str = "completed",
+    ) -> int:
+        """Another app (GitHub Actions unless ``app`` names another) reports a check run on
+        ``sha``, with its output, annotations and (Actions) job log; GitHub's ``check_run``
+        webhook follows, then ``check_suite`` and ``workflow_run`` once the app's suite on the
+        commit has ended. Returns the run's id (for Actions, also its job's id)."""
+        report = CheckReport(check, conclusion, status, output, annotations, log, workflow)
+        with self.state.lock:
+            repo = self.state.repo(owner, name)
+            run_id, outgoing = report_check(self.state, self.webhooks, repo, sha, report, app)
+        self._deliver(outgoing)
+        return run_id
+
+    def set_status(
+        self, owner: str, name: str, sha: str, context: str, state: str,
+        description: str | None = None, creator: str = "ci-bot",
+    ) -> None:
+        """An external CI's commit status on ``sha`` (error, failure, pending or success)."""
+        with self.state.lock:
+            add_status(self.state, self.state.repo(owner, name), sha, context, state,
+                       description, creator)
+
     @property
     def deliveries(self) -> list[Delivery]:
         with self.state.lock:
@@ -417,7 +445,8 @@ class GitHubEmulator:
         retry_after: int = 1,
     ) -> None:
         """The next ``times`` matching REST requests fail: ``502``, ``secondary_rate_limit``
-        (403) or ``secondary_rate_limit_429``, the last two with ``retry-after``."""
+        (403) or ``secondary_rate_limit_429`` (these two with ``retry-after``), or
+        ``502_after_success`` (carried out, then answered 502)."""
         with self.state.lock:
             self.faults.arm(method, path_regex, kind, times, retry_after)
 
@@ -450,19 +479,6 @@ class GitHubEmulator:
         bucket = Bucket("installation", str(installation_id), resource)
         with self.state.lock:
             self.state.rate_limits.exhaust(bucket, self.state.clock(), reset_in)
-
-
-def _key_pair() -> tuple[str, str]:
-    """A fresh RSA key for an app: private key (PKCS#8 PEM) and public key (PEM)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()  # fmt: skip
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public.decode()
 
 
 def _resolved(repo: Repo, ref: str) -> str:

@@ -1,4 +1,6 @@
-"""Faults on demand: the next matching requests fail like GitHub does under load."""
+"""Faults on demand: the next matching requests fail like GitHub does under load (or, with
+``502_after_success``, are carried out and then answered 502, as when GitHub's edge times out on
+a request its back end completed)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ SECONDARY_RATE_LIMIT = (
 )
 
 
+AFTER_SUCCESS = "502_after_success"
+
+
 @dataclass
 class Fault:
     method: str
@@ -23,12 +28,20 @@ class Fault:
     times: int
     retry_after: int = 1
 
+    @property
+    def carried_out(self) -> bool:
+        """Whether the request is done before the failure is answered."""
+        return self.kind == AFTER_SUCCESS
+
+    def reply(self) -> Reply:
+        return _reply(self)
+
 
 class Faults:
     """A list of armed faults; each matching request uses up one shot."""
 
     # a secondary rate limit answers 403 or 429, with ``retry-after`` (GitHub's docs)
-    KINDS = ("502", "secondary_rate_limit", "secondary_rate_limit_429")
+    KINDS = ("502", "secondary_rate_limit", "secondary_rate_limit_429", AFTER_SUCCESS)
 
     def __init__(self) -> None:
         self._armed: list[Fault] = []
@@ -41,16 +54,16 @@ class Faults:
         fault = Fault(method.upper(), re.compile(path_regex), kind, times, retry_after)
         self._armed.append(fault)
 
-    def take(self, method: str, path: str) -> Reply | None:
+    def take(self, method: str, path: str) -> Fault | None:
         for fault in self._armed:
             if fault.times > 0 and fault.method == method and fault.path.search(path):
                 fault.times -= 1
-                return _reply(fault)
+                return fault
         return None
 
 
 def _reply(fault: Fault) -> Reply:
-    if fault.kind == "502":
+    if fault.kind in ("502", AFTER_SUCCESS):
         return Reply(502, {"message": "Server Error"})
     status = 429 if fault.kind == "secondary_rate_limit_429" else 403
     body = {"message": SECONDARY_RATE_LIMIT, "documentation_url": DOCS}

@@ -188,6 +188,8 @@ async def _feed(request: Request, stdin: asyncio.StreamWriter) -> None:
     """Stream the request body into git while its answer streams out (neither waits)."""
     try:
         async for chunk in request.stream():
+            if stdin.is_closing():
+                break  # git has answered and closed its input (uvloop raises on a write)
             stdin.write(chunk)
             await stdin.drain()
     except (BrokenPipeError, ConnectionResetError, ClientDisconnect):

@@ -34,6 +34,19 @@ class EmulatedApp:
 
 
 @dataclass
+class ManifestCode:
+    """The temporary code the App-manifest flow hands back, and what its conversion returns."""
+
+    code: str
+    app_id: int
+    owner: str
+    name: str
+    manifest: dict[str, Any]
+    client_secret: str
+    expires_at: float
+
+
+@dataclass
 class Installation:
     """An app installed on an account, for all its repositories (None) or some of them."""
 
@@ -192,7 +205,11 @@ class Repo:
 
 @dataclass
 class Delivery:
-    """One webhook delivery and its outcome; ``body`` and ``headers`` allow a redelivery."""
+    """One webhook delivery attempt and its outcome; ``body`` and ``headers`` allow a redelivery.
+
+    ``id`` is the ``X-GitHub-Delivery`` GUID, which a redelivery keeps (the API's ``guid``);
+    ``number`` is GitHub's id of this one attempt (the API's ``id``).
+    """
 
     id: str
     event: str
@@ -204,6 +221,12 @@ class Delivery:
     headers: dict[str, str] = field(default_factory=dict)
     url: str = ""
     error: str | None = None
+    number: int = 0
+    delivered_at: float = 0.0
+    redelivery: bool = False
+    app_id: int | None = None
+    installation_id: int | None = None
+    repository_id: int | None = None
 
 
 @dataclass

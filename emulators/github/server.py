@@ -11,9 +11,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 
 from emulators.github.auth import Caller, authenticate
+from emulators.github.endpoints.actions import log_routes
 from emulators.github.errors import ApiError, not_found
 from emulators.github.faults import Faults
 from emulators.github.githttp import GitHttp
+from emulators.github.manifests import ManifestFlow
 from emulators.github.ratelimit import Bucket, Quota, RateLimits
 from emulators.github.records import RecordedRequest
 from emulators.github.routing import Call, Reply, Router
@@ -35,6 +37,7 @@ class ApiServer:
         self.webhooks = webhooks
         self.faults = faults
         self.git = GitHttp(state, webhooks)
+        self.manifests = ManifestFlow(state)
 
     @property
     def limits(self) -> RateLimits:
@@ -42,7 +45,8 @@ class ApiServer:
 
     def asgi(self) -> Starlette:
         rest = StarletteRoute("/{path:path}", self.handle, methods=METHODS)
-        return Starlette(routes=[*self.git.routes(), rest])
+        return Starlette(routes=[*self.git.routes(), *self.manifests.routes(),
+                                 *log_routes(self.state), rest])
 
     async def handle(self, request: Request) -> Response:
         raw = await request.body()
@@ -83,8 +87,14 @@ class ApiServer:
         self, request: Request, path: str, body: Any, raw: bytes, caller: Caller | ApiError
     ) -> tuple[Reply, list[Outgoing]]:
         fault = self.faults.take(request.method, path)
-        if fault is not None:
-            return fault, []
+        if fault is not None and not fault.carried_out:
+            return fault.reply(), []
+        reply, events = self._route(request, path, body, raw, caller)
+        return (fault.reply() if fault is not None else reply), events
+
+    def _route(
+        self, request: Request, path: str, body: Any, raw: bytes, caller: Caller | ApiError
+    ) -> tuple[Reply, list[Outgoing]]:
         if raw and body is None:
             return Reply(400, ApiError(400, "Problems parsing JSON").body()), []
         found = self.router.match(request.method, path)

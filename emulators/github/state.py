@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from emulators.github.cirecords import LogLink, RepoCi
 from emulators.github.errors import not_found
 from emulators.github.gitstore import GitStore
 from emulators.github.limits import ContentLimits
@@ -22,6 +23,7 @@ from emulators.github.records import (
     EmulatedApp,
     Installation,
     Issue,
+    ManifestCode,
     PullData,
     RecordedRequest,
     Repo,
@@ -41,6 +43,9 @@ class GitHubState:
     accounts: dict[str, Account] = field(default_factory=dict)
     apps: dict[int, EmulatedApp] = field(default_factory=dict)
     installations: dict[int, Installation] = field(default_factory=dict)
+    manifest_codes: dict[str, ManifestCode] = field(default_factory=dict)
+    # whose browser session the web pages act for (GitHubEmulator.sign_in)
+    web_user: str | None = None
     tokens: dict[str, Token] = field(default_factory=dict)
     repos: dict[tuple[str, str], Repo] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -50,6 +55,9 @@ class GitHubState:
     content_limits: ContentLimits = field(default_factory=ContentLimits)
     tree_limits: TreeLimits = field(default_factory=TreeLimits)
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    # other apps' CI, per repository id, and the job log links handed out (emulators.github.ci)
+    ci: dict[int, RepoCi] = field(default_factory=dict)
+    log_links: dict[str, LogLink] = field(default_factory=dict)
     # the bare repositories, one directory per owner; removed by close()
     git_root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="github-emu-")))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))

@@ -9,7 +9,7 @@ import queue
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -31,6 +31,10 @@ class Outgoing:
     headers: dict[str, str]
     event: str
     action: str | None
+    app_id: int | None = None
+    installation_id: int | None = None
+    repository_id: int | None = None
+    redelivery: bool = False
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -59,7 +63,8 @@ class WebhookSender:
                 "id": installation.id,
                 "node_id": shapes.node_id("II", installation.id),
             }
-            outgoing.append(self._outgoing(app, event, action, payload))
+            sent = self._outgoing(app, event, action, payload)
+            outgoing.append(replace(sent, installation_id=installation.id, repository_id=repo.id))
         return outgoing
 
     def _payload(
@@ -90,7 +95,7 @@ class WebhookSender:
             + hmac.new(app.webhook_secret.encode(), body, hashlib.sha1).hexdigest(),
             "X-Hub-Signature-256": sign(app.webhook_secret, body),
         }
-        return Outgoing(app.webhook_url, body, headers, event, action)
+        return Outgoing(app.webhook_url, body, headers, event, action, app.id)
 
     def send(self, outgoing: Outgoing) -> Delivery:
         """POST one delivery and record its outcome (connection errors included)."""
@@ -105,6 +110,11 @@ class WebhookSender:
             outgoing.body,
             dict(outgoing.headers),
             outgoing.url,
+            delivered_at=self.state.clock(),
+            redelivery=outgoing.redelivery,
+            app_id=outgoing.app_id,
+            installation_id=outgoing.installation_id,
+            repository_id=outgoing.repository_id,
         )
         try:
             # a fresh connection per delivery, as GitHub's hookshot makes
@@ -118,13 +128,16 @@ class WebhookSender:
             delivery.error = f"{type(exc).__name__}: {exc}"
         delivery.seconds = time.monotonic() - started
         with self.state.lock:
+            delivery.number = self.state.next_id()
             self.state.deliveries.append(delivery)
         return delivery
 
     def redeliver(self, delivery_id: str) -> Delivery:
+        """Send the first delivery with this GUID again, now (as the App's settings page does)."""
         with self.state.lock:
             old = next(d for d in self.state.deliveries if d.id == delivery_id)
-        return self.send(Outgoing(old.url, old.body, old.headers, old.event, old.action))
+            outgoing = redelivery_of(self.state, old)
+        return self.send(outgoing)
 
     def enqueue(self, outgoing: list[Outgoing]) -> None:
         for item in outgoing:
@@ -150,6 +163,15 @@ class WebhookSender:
             self._queue.put(None)
             self._thread.join(DELIVERY_TIMEOUT + 5)
             self._thread = None
+
+
+def redelivery_of(state: GitHubState, old: Delivery) -> Outgoing:
+    """The same body under the same headers (the GUID too), marked as a redelivery, sent to
+    where the App's webhook points now; call with the state locked."""
+    app = state.apps.get(old.app_id) if old.app_id is not None else None
+    url = app.webhook_url if app is not None and app.webhook_url else old.url
+    return Outgoing(url, old.body, old.headers, old.event, old.action, old.app_id,
+                    old.installation_id, old.repository_id, redelivery=True)
 
 
 def _json_or_text(response: httpx.Response) -> Any:

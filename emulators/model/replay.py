@@ -24,12 +24,14 @@ NO_RETRY = {"x-should-retry": "false"}
 
 @dataclass(frozen=True)
 class Answer:
-    """One HTTP answer, and how long the model "thinks" before sending it."""
+    """One HTTP answer, and how long the model "thinks" before sending it (``hang``: for
+    ever)."""
 
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hang: bool = False
 
 
 class Replay:
@@ -72,6 +74,8 @@ class Replay:
         miss = expectation_miss(turn, body["messages"])
         if miss:
             return self.fail(500, f"turn {number}, request {self.requests_seen}: {miss}")
+        if turn.kind is TurnKind.HANG:
+            return Answer(500, error_body(500, f"turn {number} hung"), hang=True)
         if turn.kind is TurnKind.ERROR:
             message = f"scripted error {turn.status} (turn {number})"
             return Answer(turn.status, error_body(turn.status, message),

@@ -10,6 +10,7 @@ optional ``"expect"`` (a substring the answered request's messages must contain)
     {"error": 429, "retry_after": 1}
     {"error": 500}
     {"endless": {"name": "run_tests", "arguments": {}}}
+    {"hang": true}    (the request is taken and never answered, as a model that stalls)
 
 Any turn may also carry ``"delay"``: seconds the model "thinks" before it answers, as real
 models take seconds per turn (``{"text": "Done.", "delay": 0.5}``).
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 CALL_KEYS = frozenset({"name", "arguments"})
-TURN_KEYS = frozenset({"text", "json", "tool_calls", "error", "endless"})
+TURN_KEYS = frozenset({"text", "json", "tool_calls", "error", "endless", "hang"})
 EXTRA_KEYS = frozenset({"expect", "retry_after", "delay"})
 
 
@@ -34,6 +35,7 @@ class TurnKind(StrEnum):
     TOOL_CALLS = "tool_calls"
     ERROR = "error"
     ENDLESS = "endless"
+    HANG = "hang"
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ class Turn:
     def endless(cls, call: ToolCall, expect: str | None = None, delay: float = 0.0) -> Turn:
         return cls(TurnKind.ENDLESS, calls=(call,), expect=expect, delay=delay)
 
+    @classmethod
+    def hang(cls, expect: str | None = None) -> Turn:
+        """A request the model takes and never answers (until the server stops)."""
+        return cls(TurnKind.HANG, expect=expect)
+
     def answer_text(self) -> str | None:
         """The assistant message content this turn answers with (None for tool calls)."""
         if self.kind is TurnKind.JSON:
@@ -116,6 +123,7 @@ class Turn:
             TurnKind.TOOL_CALLS: [call.to_dict() for call in self.calls],
             TurnKind.ERROR: self.status,
             TurnKind.ENDLESS: self.calls[0].to_dict() if self.calls else None,
+            TurnKind.HANG: True,
         }[self.kind]
         entry: dict[str, Any] = {self.kind.value: value}
         if self.retry_after is not None:
@@ -142,6 +150,8 @@ class Turn:
             return cls.tool_calls([ToolCall.from_dict(call) for call in value], expect, delay)
         if kind is TurnKind.ENDLESS:
             return cls.endless(ToolCall.from_dict(value), expect, delay)
+        if kind is TurnKind.HANG:
+            return cls.hang(expect)
         if kind is TurnKind.TEXT:
             return cls.text(value, expect, delay)
         return cls.json(value, expect, delay)

@@ -87,6 +87,8 @@ class ScriptedModel:
         self.note_model(body)
         answer = self.replay.answer(body)
         # Sleeping here, not in Replay, keeps the event loop free for other requests.
+        if answer.hang:
+            await asyncio.Event().wait()  # until the server stops and cancels it
         await asyncio.sleep(answer.delay)
         return respond(answer)
 

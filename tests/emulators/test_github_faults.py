@@ -67,6 +67,15 @@ def test_secondary_rate_limit_answer(github: GitHubWorld) -> None:
     assert "secondary rate limit" in response.json()["message"]
 
 
+def test_a_request_carried_out_then_answered_502(github: GitHubWorld) -> None:
+    github.emu.fail_next("POST", r"/issues/\d+/comments$", kind="502_after_success")
+    number = github.emu.open_issue("alice", "proj", "T", "B", "alice")
+    with github.client(auto_retry=False) as gh, pytest.raises(RequestFailed) as failed:
+        gh.rest.issues.create_comment("alice", "proj", number, body="hi")
+    assert failed.value.response.status_code == 502
+    assert [c.body for c in github.emu.issue("alice", "proj", number).comments] == ["hi"]
+
+
 def test_unknown_endpoints_are_recorded(github: GitHubWorld) -> None:
     with github.client() as gh, pytest.raises(RequestFailed) as unknown:
         gh.rest.repos.list_tags("alice", "proj")

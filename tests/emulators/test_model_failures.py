@@ -136,3 +136,11 @@ def test_unexpected_requests_fail_loudly(path: str, headers: dict[str, str], con
     assert failure in answer.json()["error"]["message"]
     assert len(model.failures) == 1 and failure in model.failures[0]
     assert model.remaining == 1
+
+
+def test_a_hanging_turn_never_answers(serve_model: ServeModel) -> None:
+    model, client = serve_model([Turn.hang(), Turn.text("never asked")])
+    with pytest.raises(openai.APITimeoutError):
+        client.with_options(timeout=1).chat.completions.create(model=MODEL, messages=QUESTION)
+    assert len(model.requests) == 1 and model.remaining == 1
+    model.assert_ok()

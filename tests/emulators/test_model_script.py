@@ -20,6 +20,7 @@ SCRIPT = [
     Turn.error(429, retry_after=0.5),
     Turn.error(500, delay=0.25),
     Turn.text("Fixed it.", expect="FAILED", delay=1.5),
+    Turn.hang(expect="stall"),
     Turn.endless(ToolCall("run_tests", {}), expect="tool", delay=2),
 ]
 HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]

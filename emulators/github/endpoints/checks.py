@@ -5,6 +5,7 @@ from __future__ import annotations
 from emulators.github import shapes
 from emulators.github.errors import invalid, not_found
 from emulators.github.operations import resolve
+from emulators.github.pagination import paginate
 from emulators.github.records import CheckRun, Repo
 from emulators.github.routing import Call, Reply, Route
 from emulators.github.textlimits import check_output
@@ -86,10 +87,24 @@ def get_check_run(call: Call) -> Reply:
     return Reply(200, shapes.check_run(call.state, repo, run))
 
 
+def list_annotations(call: Call) -> Reply:
+    """What the run's app reported line by line, paged."""
+    repo, run = _run(call)
+    given = call.state.ci.get(repo.id)
+    found = given.annotations.get(run.id, []) if given else []
+    return paginate([shapes.annotation(call.state, repo, run, a) for a in found], call.query,
+                    call.url)
+
+
 def list_for_ref(call: Call) -> Reply:
     repo = call.repo()
     sha = resolve(repo, call.params["ref"])
-    runs = [shapes.check_run(call.state, repo, r) for r in repo.check_runs if r.head_sha == sha]
+    found = [r for r in repo.check_runs if r.head_sha == sha]
+    if call.query.get("filter", "latest") == "latest":
+        # GitHub's default: only the newest run of each name from each app
+        newest = {(r.app_id, r.name): r for r in sorted(found, key=lambda r: r.id)}
+        found = sorted(newest.values(), key=lambda r: r.id)
+    runs = [shapes.check_run(call.state, repo, r) for r in found]
     return Reply(200, {"total_count": len(runs), "check_runs": runs})
 
 
@@ -97,5 +112,6 @@ ROUTES = [
     Route("POST", "/repos/{owner}/{repo}/check-runs", create_check_run),
     Route("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}", get_check_run),
     Route("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", update_check_run),
+    Route("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", list_annotations),
     Route("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", list_for_ref),
 ]

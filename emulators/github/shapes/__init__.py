@@ -7,6 +7,15 @@ when it entered the state, so rendering the same records twice gives the same JS
 from emulators.github.shapes.accounts import organization, user
 from emulators.github.shapes.apps import APP_PERMISSIONS, app, installation
 from emulators.github.shapes.checks import check_run
+from emulators.github.shapes.ci import (
+    annotation,
+    check_suite,
+    combined_status,
+    status,
+    webhook_check_run,
+    workflow,
+    workflow_run,
+)
 from emulators.github.shapes.contents import (
     branch,
     branch_summary,
@@ -34,11 +43,14 @@ from emulators.github.shapes.urls import pull_html, repo_api
 __all__ = [
     "APP_PERMISSIONS",
     "REACTION_NAMES",
+    "annotation",
     "app",
     "blob",
     "branch",
     "branch_summary",
     "check_run",
+    "check_suite",
+    "combined_status",
     "comment",
     "comment_fields",
     "commit",
@@ -62,10 +74,14 @@ __all__ = [
     "review",
     "review_comment",
     "review_comment_fields",
+    "status",
     "subject_fields",
     "submodule",
     "symlink",
     "synchronize_fields",
     "tree",
     "user",
+    "webhook_check_run",
+    "workflow",
+    "workflow_run",
 ]

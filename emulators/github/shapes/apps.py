@@ -10,12 +10,14 @@ from emulators.github.shapes.ids import node_id
 from emulators.github.state import GitHubState
 
 APP_PERMISSIONS = {
+    "actions": "read",
     "administration": "write",
     "checks": "write",
     "contents": "write",
     "issues": "write",
     "metadata": "read",
     "pull_requests": "write",
+    "statuses": "read",
 }
 APP_EVENTS = [
     "issues",
@@ -24,6 +26,8 @@ APP_EVENTS = [
     "pull_request_review",
     "pull_request_review_comment",
     "check_run",
+    "check_suite",
+    "workflow_run",
 ]
 # installation fields the emulator does not model, with the values of a plain installation
 INSTALLATION_FIXED_FIELDS: dict[str, Any] = {

@@ -13,6 +13,7 @@ from emulators.github.state import GitHubState
 
 def check_run(state: GitHubState, repo: Repo, run: CheckRun) -> dict[str, Any]:
     url = f"{repo_api(state, repo)}/check-runs/{run.id}"
+    ci = state.ci.get(repo.id)
     return {
         "id": run.id,
         "head_sha": run.head_sha,
@@ -26,16 +27,16 @@ def check_run(state: GitHubState, repo: Repo, run: CheckRun) -> dict[str, Any]:
         "started_at": run.started_at,
         "completed_at": run.completed_at,
         "name": run.name,
-        "output": _output(run, url),
-        "check_suite": {"id": run.id},
+        "output": _output(run, url, len(ci.annotations.get(run.id, [])) if ci else 0),
+        "check_suite": {"id": ci.suite_of.get(run.id, run.id) if ci else run.id},
         "app": app(state, state.apps[run.app_id]),
         "pull_requests": [],
     }
 
 
-def _output(run: CheckRun, url: str) -> dict[str, Any]:
+def _output(run: CheckRun, url: str, annotations: int) -> dict[str, Any]:
     """The run's output; annotations and images are only counted or linked, never echoed."""
     output = {"title": None, "summary": None, "text": None, **run.output}
     output.pop("annotations", None)
     output.pop("images", None)
-    return output | {"annotations_count": 0, "annotations_url": f"{url}/annotations"}
+    return output | {"annotations_count": annotations, "annotations_url": f"{url}/annotations"}
