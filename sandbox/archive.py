@@ -52,17 +52,6 @@ def _info(name: str, kind: bytes, mode: int, size: int, mtime: float) -> tarfile
     return info
 
 
-def unpack_files(data: bytes) -> dict[str, bytes]:
-    """Every regular file in a tar, by its name in the archive."""
-    files: dict[str, bytes] = {}
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
-        for member in tar:
-            extracted = tar.extractfile(member) if member.isfile() else None
-            if extracted is not None:
-                files[member.name] = extracted.read()
-    return files
-
-
 def unpack_file(chunks: Iterable[bytes], path: str) -> bytes:
     """The one regular file in a tar stream from ``get_archive``; IsADirectoryError otherwise."""
     with tarfile.open(fileobj=io.BytesIO(b"".join(chunks)), mode="r") as tar:

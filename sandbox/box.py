@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import closing
+from pathlib import Path
 from types import TracebackType
 
 import docker
 from docker.models.containers import Container
 from docker.models.volumes import Volume
 
-from sandbox import archive, command, container, deps, listing
+from sandbox import archive, command, container, deps, install_outputs, listing
 from sandbox.channel import Channel, Sink
 from sandbox.config import SandboxConfig
 from sandbox.output import CappedOutput
 from sandbox.result import ExecResult, classify
 
-# Changed files are read back with one tar per this many paths (the argv stays short).
-READ_BATCH = 200
+# Kiln's own git calls: their own index (the model's staging is left alone), no user or
+# system config, and the settings that make git see the files as they are (modes, links).
+KILN_INDEX = "/tmp/kiln-index"
+GIT_ENV = {"GIT_INDEX_FILE": KILN_INDEX, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_TERMINAL_PROMPT": "0"}
+GIT_OPTIONS = ("-c", "core.fileMode=true", "-c", "core.symlinks=true", "-c",
+               "core.autocrlf=false", "-c", "core.fsmonitor=false", "-c",
+               "core.hooksPath=/dev/null", "-c", "core.quotePath=false")
+
+# Run in the installer and in each sandbox on a deps image (see sandbox/install_outputs.py).
+INSTALL_OUTPUTS_SCRIPT = Path(install_outputs.__file__).read_text()
 
 OutputCallback = Sink
 """Receives ``("stdout" or "stderr", chunk)`` while a command runs."""
@@ -34,8 +43,12 @@ class Sandbox:
         config: SandboxConfig,
         labels: Mapping[str, str],
         volume: Volume,
+        on_install: deps.CacheTally | None = None,
+        on_output: OutputCallback | None = None,
     ) -> None:
         self.client = client
+        self._on_install = on_install
+        self._on_output = on_output
         self.image = image
         self.config = config
         self.labels = dict(labels)
@@ -54,11 +67,15 @@ class Sandbox:
         image: str,
         config: SandboxConfig,
         labels: Mapping[str, str] | None = None,
+        on_install: deps.CacheTally | None = None,
+        on_output: OutputCallback | None = None,
     ) -> Sandbox:
-        """Create the workspace volume and start the container; nothing is left on failure."""
+        """Create the workspace volume and start the container; nothing is left on failure.
+        ``on_install`` is told whether each ``install`` found its image in the cache;
+        ``on_output`` hears every command's output as it comes, besides each call's own."""
         all_labels = container.sandbox_labels(labels)
         box = cls(client, image, config, all_labels, container.create_workspace(
-            client, config, all_labels))
+            client, config, all_labels), on_install, on_output)
         try:
             box._container, box._channel = box._start(image)
         except BaseException:
@@ -100,8 +117,16 @@ class Sandbox:
         mtime = round(time.time(), 6)
         self._pending.append(archive.pack(checked, mtime))
         for path, content in checked.items():
-            data = content[0] if isinstance(content, tuple) else content
-            self._baseline[path] = listing.Stamp(len(data), listing.to_microseconds(repr(mtime)))
+            data, mode = content if isinstance(content, tuple) else (content, archive.FILE_MODE)
+            self._baseline[path] = listing.Stamp(
+                len(data), listing.to_microseconds(repr(mtime)), mode)
+
+    def put_archive(self, data: bytes) -> None:
+        """Unpack a tar into the workspace as it is (modes, symlinks, a ``.git`` directory);
+        what it holds becomes the baseline ``changed_paths`` compares with."""
+        self._pending.append(data)
+        self._internal_unpack()
+        self._baseline = self._listing()
 
     def read_file(self, path: str) -> bytes:
         """A workspace file's bytes; FileNotFoundError when it is absent."""
@@ -125,20 +150,25 @@ class Sandbox:
         """Every file in the workspace, relative and sorted, caches and ``.git`` excluded."""
         return sorted(self._listing())
 
-    def changed_files(self) -> dict[str, bytes | None]:
-        """Files commands changed since start: new bytes, or None when deleted.
+    def changed_paths(self) -> dict[str, listing.Stamp | None]:
+        """What commands changed since the last look: each changed file's stamp (size, mode,
+        a link's target), or None when deleted. What the caller itself put or deleted is not
+        reported; one listing compares stamps, and becomes the baseline for the next look."""
+        now = self._listing()
+        changed = listing.compare(self._baseline, now)
+        self._baseline = now
+        return changed
 
-        What the caller itself wrote with ``put_files`` or removed with ``delete_files`` is
-        not reported: one listing compares sizes and mtimes, only changed files are read.
-        """
-        changed, deleted = listing.compare(self._baseline, self._listing())
-        result: dict[str, bytes | None] = {}
-        for start in range(0, len(changed), READ_BATCH):
-            batch = changed[start:start + READ_BATCH]
-            tar = ["tar", "-c", "-f", "-", "-C", container.WORKSPACE, "--", *batch]
-            result.update(archive.unpack_files(self._internal(tar)))
-        result.update(dict.fromkeys(deleted))
-        return result
+    def git(self, args: Sequence[str], stdin: bytes = b"") -> bytes:
+        """Run git in the workspace as the sandbox user, with Kiln's own index and settings;
+        its output (RuntimeError when it fails)."""
+        self._internal_unpack()
+        code, out, err = self._collect(["git", *GIT_OPTIONS, *args], stdin,
+                                       {**container.BASE_ENV, **GIT_ENV})
+        if code != 0:
+            raise RuntimeError(f"git {args[0]} failed ({code}): "
+                               f"{err.decode(errors='replace')[-500:]}")
+        return out
 
     def _listing(self) -> dict[str, listing.Stamp]:
         return listing.parse_listing(self._internal(listing.list_command(container.WORKSPACE)))
@@ -155,11 +185,12 @@ class Sandbox:
         if (failed := self._unpack()) is not None:
             raise RuntimeError(failed.stderr)
 
-    def _collect(self, argv: Sequence[str], stdin: bytes = b"") -> tuple[int, bytes, bytes]:
+    def _collect(self, argv: Sequence[str], stdin: bytes = b"",
+                 env: Mapping[str, str] = container.BASE_ENV) -> tuple[int, bytes, bytes]:
         """Run a short internal command; its exit code, whole stdout and whole stderr."""
         streams = {"stdout": bytearray(), "stderr": bytearray()}
         outcome = self._supervisor.run(
-            argv, cwd=container.WORKSPACE, env=container.BASE_ENV, stdin=stdin,
+            argv, cwd=container.WORKSPACE, env=env, stdin=stdin,
             timeout=self.config.exec_timeout, sink=lambda name, chunk: streams[name].extend(chunk))
         return outcome.exit_code, bytes(streams["stdout"]), bytes(streams["stderr"])
 
@@ -207,8 +238,9 @@ class Sandbox:
 
         def sink(name: str, chunk: bytes) -> None:
             buffers[name].write(chunk)
-            if on_output is not None:
-                on_output(name, chunk)
+            for listener in (on_output, self._on_output):
+                if listener is not None:
+                    listener(name, chunk)
 
         began = time.monotonic()
         outcome = channel.run(argv, cwd=workdir, env=env, timeout=limit, sink=sink)
@@ -226,29 +258,42 @@ class Sandbox:
         timeout: float | None = None,
         on_output: OutputCallback | None = None,
     ) -> ExecResult:
-        """Install dependencies into an image cached by base image, command and manifests.
+        """Install against a copy of the workspace, into an image cached by the base image, the
+        command and ``manifests`` (what the install depends on: every manifest and lock file).
 
-        On success (or a cache hit, ``cached=True``) the sandbox continues from that image with
-        its workspace intact; on failure it stays on the current image.
+        The install runs at ``/workspace`` (so ``pip install -e .``, local path dependencies
+        and npm workspaces work); what it adds there is kept in the image and put back in the
+        workspace, excluded from git. On success (or a cache hit, ``cached=True``) the sandbox
+        continues from that image with its workspace intact; on failure nothing changes.
         """
         limit = self.config.install_timeout if timeout is None else timeout
         tag = deps.image_tag(self.client, self.image, cmd, manifests)
-        if deps.image_exists(self.client, tag):
+        if deps.look_up(self.client, tag, self._on_install):
             self._switch(tag)
             return ExecResult(0, "", "", 0.0, cached=True)
-        installer = deps.start_installer(
-            self.client, self.image, self.config, manifests, self.labels)
+        self._internal_unpack()  # the installer copies the workspace as it is now
+        assert self._volume is not None
+        scratch = container.create_workspace(self.client, self.config, self.labels)
         try:
-            env = {**container.BASE_ENV, **deps.install_env(self.config)}
-            with closing(Channel.attach(self.client, installer)) as channel:
-                result = self._run(channel, command.argv_for(cmd), limit, on_output, env,
-                                   container.DEPS_DIR)
-            if result.ok:
-                deps.commit(installer, tag)
+            # deps.install owns the rest: egress, the install-only files, failures, pruning.
+            result = deps.install(
+                self.client, self.image, self.config, {}, self.labels, tag,
+                lambda run: self._install_in(run, cmd, limit, on_output),
+                installer_mounts(scratch, self._volume))
         finally:
-            container.remove(installer)
+            container.remove_volume(scratch)
         if result.ok:
             self._switch(tag)
+        return result
+
+    def _install_in(self, run: deps.Installer, cmd: str, limit: float,
+                    on_output: OutputCallback | None) -> ExecResult:
+        """Stage the workspace in the installer, install, keep what the install added."""
+        _script(run.channel, "stage", limit)
+        result = self._run(run.channel, command.argv_for(cmd), limit, on_output, run.env,
+                           container.WORKSPACE)
+        if result.ok:
+            _script(run.channel, "keep", limit)
         return result
 
     def _switch(self, image: str) -> None:
@@ -259,6 +304,16 @@ class Sandbox:
         self.image = image
         _close(old_channel)
         container.remove(old)
+        self._restore()
+
+    def _restore(self) -> None:
+        """Put back what the image's install added to the workspace; it is the environment,
+        not the project, so it joins the baseline and no caller hears of it as a change."""
+        out = self._internal(install_outputs_argv("restore"))
+        roots = [root for root in out.decode(errors="surrogateescape").split(
+            install_outputs.SEPARATOR) if root]
+        self._baseline.update({path: stamp for path, stamp in self._listing().items()
+                               if install_outputs.within(path, roots)})
 
     # --- lifetime ------------------------------------------------------------
 
@@ -282,6 +337,28 @@ class Sandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def installer_mounts(scratch: Volume, workspace: Volume) -> deps.Mounts:
+    """The installer's own workspace at the sandbox's path, and the sandbox's workspace,
+    read-only, to copy from (neither is part of a committed image)."""
+    return {str(scratch.name): {"bind": container.WORKSPACE, "mode": "rw,nocopy"},
+            str(workspace.name): {"bind": install_outputs.SOURCE, "mode": "ro,nocopy"}}
+
+
+def install_outputs_argv(action: str) -> list[str]:
+    return ["python3", "-I", "-S", "-c", INSTALL_OUTPUTS_SCRIPT, action]
+
+
+def _script(channel: Channel, action: str, limit: float) -> None:
+    """Run an install_outputs action in the installer (copies as large as the workspace, so
+    within the install's own time limit); RuntimeError when it fails."""
+    errors = bytearray()
+    outcome = channel.run(install_outputs_argv(action), cwd="/tmp", env=container.BASE_ENV,
+                          timeout=limit,
+                          sink=lambda _name, chunk: errors.extend(chunk))
+    if outcome.exit_code != 0:
+        raise RuntimeError(f"install {action} failed: {errors.decode(errors='replace')[-500:]}")
 
 
 def _close(channel: Channel | None) -> None:

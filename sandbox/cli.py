@@ -18,6 +18,7 @@ from sandbox.box import Sandbox
 from sandbox.config import SandboxConfig
 from sandbox.images import build_images
 from sandbox.listing import EXCLUDED_DIRS
+from sandbox.proxy_image import ensure_proxy_image
 
 INTERRUPTED_EXIT_CODE = 130
 
@@ -42,7 +43,8 @@ def load_config() -> SandboxConfig:
     """The configured limits; the defaults when Kiln's other settings are not set on this shell."""
     settings: Settings
     try:
-        settings = load_settings()
+        # The sandbox settings do not need an App: images are built before one is created.
+        settings = load_settings(app_required=False)
     except SettingsError:
         settings = Settings.model_construct()
     return SandboxConfig.from_settings(settings)
@@ -96,6 +98,8 @@ def run_build(args: argparse.Namespace, client: docker.DockerClient) -> int:
         images = {args.only: images[args.only]}
     build_images(client, images, lambda line: print(line, flush=True), force=args.force,
                  pull=args.pull)
+    if "python" in images:  # the install step's egress proxy is built on the Python image
+        print(f"{ensure_proxy_image(client, images['python'])}: present", flush=True)
     return 0
 
 

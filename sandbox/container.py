@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import docker
 from docker.models.containers import Container
 from docker.models.volumes import Volume
+from docker.types import LogConfig, Mount
 
 from sandbox.channel import SUPERVISOR_COMMAND
 from sandbox.config import SandboxConfig
@@ -18,7 +18,6 @@ from sandbox.images import ImageMissing
 SANDBOX_LABEL = "kiln.sandbox"
 WORKSPACE = "/workspace"
 DEPS_DIR = "/opt/kiln-deps"
-CA_BUNDLE_PATH = "/etc/kiln/ca-bundle.pem"
 # The supervisor starts as root with just what it needs to start commands as the sandbox
 # user and to kill what they leave behind; the commands themselves hold no capability.
 SUPERVISOR_USER = "0:0"
@@ -34,6 +33,11 @@ BASE_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "NODE_PATH": f"{DEPS_DIR}/node_modules",
 }
+
+# The storage drivers whose writable layer always takes a size. overlay2 takes one only on
+# xfs mounted with pquota, which the engine does not report, so it is left uncapped.
+SIZED_DRIVERS = frozenset({"btrfs", "zfs", "devicemapper", "windowsfilter"})
+
 
 def sandbox_labels(labels: Mapping[str, str] | None) -> dict[str, str]:
     return {**(labels or {}), SANDBOX_LABEL: "1"}
@@ -59,9 +63,10 @@ def start_container(
     labels: Mapping[str, str],
     *,
     installing: bool = False,
+    network: str = "none",
 ) -> Container:
-    """Start the supervisor under every limit; ``installing`` allows network and a writable root."""
-    network = installing and config.install_network
+    """Start the supervisor under every limit; ``installing`` gives it a writable root (capped
+    where the storage driver allows) and ``network`` (else it has none)."""
     started = create_container(
         client,
         image,
@@ -69,12 +74,12 @@ def start_container(
         command=SUPERVISOR_COMMAND,
         stdin_open=True,
         labels=dict(labels),
-        volumes={source: dict(target) for source, target in mounts.items()},
+        mounts=as_mounts(mounts),
         environment=BASE_ENV,
         working_dir=DEPS_DIR if installing else WORKSPACE,
         user=SUPERVISOR_USER,
         init=True,
-        network_mode="bridge" if network else "none",
+        network_mode=network,
         read_only=not installing,
         tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={config.tmpfs_size},mode=1777"},
         mem_limit=config.memory,
@@ -84,6 +89,8 @@ def start_container(
         cap_drop=["ALL"],
         cap_add=SUPERVISOR_CAPABILITIES,
         security_opt=["no-new-privileges"],
+        log_config=log_config(config.log_size),
+        **(layer_size(client, config.layer_size) if installing else {}),
     )
     try:
         started.start()
@@ -110,13 +117,39 @@ def create_container(
     return client.containers.create(image, **options)
 
 
+def as_mounts(mounts: Mapping[str, Mapping[str, str]]) -> list[Mount]:
+    """``{source: {"bind": target, "mode": "rw,nocopy"}}`` as mounts: a path is bound, a
+    name is a volume.
+
+    Mounts, not the SDK's ``volumes=``: that also declares each target a volume in the
+    container's config, which a commit copies into the image, and every container later
+    started from it fails ("cannot mount volume over existing file").
+    """
+    return [Mount(spec["bind"], source, type="bind" if source.startswith("/") else "volume",
+                  read_only="ro" in spec.get("mode", "").split(","),
+                  no_copy="nocopy" in spec.get("mode", "").split(","))
+            for source, spec in mounts.items()]
+
+
+def log_config(size: str) -> LogConfig:
+    """One capped log file: the engine keeps no more of a container's output than ``size``."""
+    return LogConfig(type=LogConfig.types.JSON, config={"max-size": size, "max-file": "1"})
+
+
+def layer_size(client: docker.DockerClient, size: str) -> dict[str, Any]:
+    """``storage_opt`` capping a writable layer, when the engine's storage driver can."""
+    if not size or not sizes_layers(str(client.info().get("Driver", ""))):
+        return {}
+    return {"storage_opt": {"size": size}}
+
+
+def sizes_layers(driver: str) -> bool:
+    return driver in SIZED_DRIVERS
+
+
 def workspace_mount(volume: Volume) -> dict[str, dict[str, str]]:
     # nocopy: an image with its own /workspace would otherwise hand the empty volume its owner.
     return {str(volume.name): {"bind": WORKSPACE, "mode": "rw,nocopy"}}
-
-
-def ca_mount(bundle: Path | None) -> dict[str, dict[str, str]]:
-    return {} if bundle is None else {str(bundle.resolve()): {"bind": CA_BUNDLE_PATH, "mode": "ro"}}
 
 
 def remove(container: Container | None) -> None:

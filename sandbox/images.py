@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,7 +20,11 @@ PACKAGES = {
 }
 # debootstrap's own resolver gives up on npm's large dependency graph, so these are
 # installed afterwards with apt inside the new root file system.
-APT_PACKAGES = {"python": (), "node": ("npm",)}
+# ripgrep is here too, so a root file system cached before it was added gets it as well.
+APT_PACKAGES = {"python": ("ripgrep",), "node": ("npm", "ripgrep")}
+# Each image carries a digest of what it was built with; a base image whose digest differs
+# (built before a package was added) counts as missing and is built again.
+CONTENT_LABEL = "kiln.image-content"
 SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 IMPORT_CHANGES = ['CMD ["/bin/sh"]', f"ENV PATH={SEARCH_PATH}", "ENV LANG=C.UTF-8"]
 # A name for the sandbox user (1000), so tools that look the running user up (git,
@@ -93,14 +99,23 @@ def _apt_install(rootfs: Path, packages: tuple[str, ...], log: Log) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def import_rootfs(client: docker.DockerClient, rootfs: Path, image: str) -> None:
-    """Stream ``tar`` of the root file system into the engine as ``image``."""
+def content_digest(language: str) -> str:
+    """What an image of ``language`` is built from: the suite, its packages and users."""
+    content = [SUITE, PACKAGES[language], APT_PACKAGES[language], SANDBOX_USERS, IMPORT_CHANGES]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()[:16]
+
+
+def import_rootfs(client: docker.DockerClient, rootfs: Path, image: str,
+                  digest: str = "") -> None:
+    """Stream ``tar`` of the root file system into the engine as ``image`` (with ``digest``
+    as its content label, when given)."""
     repository, _, tag = image.partition(":")
+    changes = [*IMPORT_CHANGES, *([f"LABEL {CONTENT_LABEL}={digest}"] if digest else [])]
     tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
     assert tar.stdout is not None
     try:
         client.api.import_image_from_stream(
-            tar.stdout, repository=repository, tag=tag or "latest", changes=IMPORT_CHANGES)
+            tar.stdout, repository=repository, tag=tag or "latest", changes=changes)
     finally:
         tar.stdout.close()
         if tar.wait() != 0:
@@ -118,11 +133,23 @@ class ImageMissing(LookupError):
 
 
 def image_exists(client: docker.DockerClient, image: str) -> bool:
+    return image_label(client, image) is not None
+
+
+def image_label(client: docker.DockerClient, image: str) -> str | None:
+    """The image's content label ("" when it has none); None when the image is missing."""
     try:
-        client.images.get(image)
+        found = client.images.get(image)
     except docker.errors.ImageNotFound:
-        return False
-    return True
+        return None
+    return str((found.labels or {}).get(CONTENT_LABEL, ""))
+
+
+def up_to_date(client: docker.DockerClient, language: str, image: str, pull: bool) -> bool:
+    """Whether the image is present and, unless it comes from a registry, built from what
+    this Kiln would build it from."""
+    label = image_label(client, image)
+    return label is not None and (pull or label == content_digest(language))
 
 
 def build_images(
@@ -136,7 +163,7 @@ def build_images(
     """Build (or with ``pull``, pull) each ``{language: image}`` missing; return those made."""
     made: list[str] = []
     for language, image in images.items():
-        if image_exists(client, image) and not force:
+        if up_to_date(client, language, image, pull) and not force:
             log(f"{image}: present")
             continue
         if pull:
@@ -145,6 +172,6 @@ def build_images(
         else:
             build_rootfs(language, ROOTFS_CACHE / language, host_mirror(), log)
             log(f"{image}: importing")
-            import_rootfs(client, ROOTFS_CACHE / language, image)
+            import_rootfs(client, ROOTFS_CACHE / language, image, content_digest(language))
         made.append(image)
     return made

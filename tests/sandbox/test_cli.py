@@ -78,4 +78,5 @@ def test_build_images_skips_images_that_exist(docker_client: docker.DockerClient
     assert out.decode().splitlines() == [
         "kiln-sandbox-python:bookworm: present",
         "kiln-sandbox-node:bookworm: present",
+        "kiln-egress-proxy:bookworm: present",
     ]

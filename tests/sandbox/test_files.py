@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sandbox import Sandbox
+from worker.builder.gittree import GitTree
 
 pytestmark = pytest.mark.docker
 
@@ -40,7 +43,7 @@ def test_delete_files(box: Sandbox) -> None:
     box.put_files({"a.txt": b"a", "b.txt": b"b"})
     box.delete_files(["a.txt", "never-existed.txt"])
     assert box.list_files() == ["b.txt"]
-    assert box.changed_files() == {}
+    assert box.changed_paths() == {}
 
 
 def test_caches_are_excluded_from_listings(box: Sandbox) -> None:
@@ -50,21 +53,30 @@ def test_caches_are_excluded_from_listings(box: Sandbox) -> None:
         "touch pkg/__pycache__/mod.pyc stray.pyc .pytest_cache/v node_modules/left/i.js .git/HEAD"
     )
     assert box.list_files() == ["pkg/mod.py"]
-    assert box.changed_files() == {}
+    assert box.changed_paths() == {}
 
 
-def test_changed_files_reports_what_commands_did(box: Sandbox) -> None:
+def test_changed_paths_reports_what_commands_did(box: Sandbox) -> None:
     box.put_files({"same_size.py": b"x = 1\n", "gone.py": b"bye\n", "kept.py": b"keep\n"})
-    box.exec("printf 'x = 2\\n' > same_size.py; rm gone.py; mkdir new; echo hi > new/f.txt")
-    assert box.changed_files() == {"same_size.py": b"x = 2\n", "gone.py": None,
-                                   "new/f.txt": b"hi\n"}
+    box.exec("printf 'x = 2\\n' > same_size.py; rm gone.py; mkdir -p new/é; echo hi > new/é/f; "
+             "ln -s ../../kept.py new/é/link")
+    changed = box.changed_paths()
+    assert sorted(changed) == ["gone.py", "new/é/f", "new/é/link", "same_size.py"]
+    link = changed["new/é/link"]
+    assert changed["gone.py"] is None and link is not None and link.target == "../../kept.py"
     box.put_files({"same_size.py": b"x = 3\n"})
-    box.delete_files(["new/f.txt"])
-    assert box.changed_files() == {"gone.py": None}
+    box.delete_files(["new/é/f"])
+    assert box.changed_paths() == {}
 
 
-def test_changed_files_reads_many_files_in_batches(box: Sandbox) -> None:
-    box.exec("mkdir -p gen/é && for i in $(seq 250); do echo $i > gen/é/f$i.txt; done")
-    changed = box.changed_files()
-    assert len(changed) == 250
-    assert changed["gen/é/f250.txt"] == b"250\n"
+def test_an_archive_arrives_as_it_is_and_git_reads_it(box: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "run.sh").write_text("#!/bin/sh\necho ran\n")
+    (tmp_path / "run.sh").chmod(0o755)
+    (tmp_path / "alias.sh").symlink_to("run.sh")
+    tree = GitTree.from_files({"latin1.txt": b"Caf\xe9\n"}, tmp_path)
+    box.put_archive(tree.archive())
+    assert box.exec("./alias.sh && cat latin1.txt").stdout == "ran\nCaf\xe9\n".encode(
+        "latin-1").decode(errors="replace")
+    assert box.git(["ls-tree", "HEAD", "alias.sh"]).startswith(b"120000 blob ")
+    assert box.exec("git status --porcelain && git log --oneline | wc -l").stdout == "1\n"
+    assert box.changed_paths() == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import docker
@@ -12,7 +13,13 @@ from kiln.settings import Settings
 from sandbox import Sandbox, SandboxConfig
 from sandbox.allowlist import ImageAllowlist, parse_patterns
 from sandbox.container import create_container
-from sandbox.images import ImageMissing
+from sandbox.images import (
+    APT_PACKAGES,
+    CONTENT_LABEL,
+    ImageMissing,
+    content_digest,
+    up_to_date,
+)
 from tests.sandbox.conftest import leftovers
 
 BASE = ("kiln-sandbox-python:bookworm", "kiln-sandbox-node:bookworm")
@@ -102,3 +109,26 @@ def test_a_sandbox_of_a_missing_image_fails_before_anything_runs(
         Sandbox.start(docker_client, "kiln-test-absent:never", config, job_label)
 
     assert leftovers(docker_client, job_label) == []
+
+
+class LabelledImages:
+    """A Docker client's ``images`` holding one image with a content label, or none."""
+
+    def __init__(self, label: str | None) -> None:
+        self.label = label
+        self.images = self
+
+    def get(self, image: str) -> SimpleNamespace:
+        if self.label is None:
+            raise docker.errors.ImageNotFound(f"No such image: {image}")
+        return SimpleNamespace(labels={CONTENT_LABEL: self.label})
+
+
+def test_a_base_image_built_from_other_packages_counts_as_missing() -> None:
+    current = content_digest("python")
+    assert "ripgrep" in APT_PACKAGES["python"] and current != content_digest("node")
+    assert up_to_date(LabelledImages(current), "python", "img", pull=False)  # type: ignore[arg-type]
+    assert not up_to_date(LabelledImages("older"), "python", "img", pull=False)  # type: ignore[arg-type]
+    assert not up_to_date(LabelledImages(None), "python", "img", pull=False)  # type: ignore[arg-type]
+    # A registry's image is the operator's to keep current.
+    assert up_to_date(LabelledImages(""), "python", "img", pull=True)  # type: ignore[arg-type]

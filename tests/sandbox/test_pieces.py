@@ -37,15 +37,18 @@ def test_output_large_single_chunk() -> None:
 
 
 def test_listing_parses_find_output_and_compares() -> None:
-    raw = b"a.py\x005\x001795425985.8606744000\x00d/\xc3\xa9.txt\x000\x001795425985.0000000000\x00"
+    raw = (b"a.py\x005\x001795425985.8606744000\x00644\x00\x00"
+           b"d/\xc3\xa9.txt\x000\x001795425985.0000000000\x00755\x00\x00"
+           b"link\x004\x001795425985.0000000000\x00777\x00a.py\x00")
     parsed = listing.parse_listing(raw)
     assert parsed == {"a.py": listing.Stamp(5, 1795425985860674),
-                      "d/é.txt": listing.Stamp(0, 1795425985000000)}
+                      "d/é.txt": listing.Stamp(0, 1795425985000000, 0o755),
+                      "link": listing.Stamp(4, 1795425985000000, 0o777, "a.py")}
     before = {
         "a.py": listing.Stamp(5, 1), "gone": listing.Stamp(1, 1),
-        "d/é.txt": parsed["d/é.txt"],
+        "d/é.txt": parsed["d/é.txt"], "link": parsed["link"],
     }
-    assert listing.compare(before, parsed) == (["a.py"], ["gone"])
+    assert listing.compare(before, parsed) == {"a.py": parsed["a.py"], "gone": None}
 
 
 def test_tar_mtime_and_find_mtime_agree() -> None:
