@@ -42,12 +42,12 @@ OVERHEAD_BOUND = 0.100
 NAIVE_RATIO = 10.0
 """How many times the naive way's overhead (image build, fresh container) the sandbox must beat."""
 ITERATION = itertools.count()
+NAIVE_DOCKERFILE = "FROM {image}\nCOPY . /workspace\nWORKDIR /workspace\n"
 
 
 def edit() -> dict[str, bytes]:
     """The model's next change: new each time, so no layer or file cache can answer it."""
     return {EDIT_PATH: PROJECT[EDIT_PATH] + f"\n\nITERATION = {next(ITERATION)}\n".encode()}
-NAIVE_DOCKERFILE = "FROM {image}\nCOPY . /workspace\nWORKDIR /workspace\n"
 
 
 def timed(action: Callable[[], object], rounds: int) -> float:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from redis import Redis
 from redis import asyncio as redis_asyncio
 from starlette.applications import Starlette
@@ -21,11 +22,13 @@ from bot.dashboard import dashboard_routes
 from bot.handlers.registry import HANDLERS
 from bot.health import HealthCheck
 from bot.jobqueue import JobQueue
-from bot.metrics import metrics_route
+from bot.metrics import WebhookCounter, metrics_route
 from bot.receiver import WEBHOOK_PATH, WebhookReceiver
 from bot.router import Router
+from bot.setup import setup_app
 from kiln.history import BuildHistory
 from kiln.settings import Settings, SettingsError, load_settings
+from worker.state.liveness import JobWatch
 
 
 def create_app(settings: Settings, redis: Redis | None = None) -> WebhookFirst:
@@ -38,16 +41,19 @@ def create_app(settings: Settings, redis: Redis | None = None) -> WebhookFirst:
         redis = sync_client(settings.redis_url)
     redis_async = async_client(settings.redis_url)
     jobs = JobQueue(redis_async, redis, settings)
+    registry = CollectorRegistry()  # this app's own: two apps in one process count apart
     receiver = WebhookReceiver(
-        secret=settings.github_webhook_secret.get_secret_value().encode(),
+        secret=settings.app.webhook_secret.encode(),
         router=Router(settings, HANDLERS),
         jobs=jobs,
+        webhooks=WebhookCounter(registry),
     )
     routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, receiver, methods=["POST"]),
         Route("/healthz", HealthCheck(redis_async).check, methods=["GET"]),
-        dashboard_routes(settings, BuildHistory.from_settings(redis, settings)),
-        metrics_route(settings, redis),
+        dashboard_routes(settings, BuildHistory.from_settings(redis, settings),
+                         JobWatch(redis, settings.queue_name).abandoned),
+        metrics_route(settings, redis, registry),
     ]
     lifespan = _closing(redis, redis_async, jobs)
     return WebhookFirst(receiver, Starlette(routes=routes, lifespan=lifespan))
@@ -85,18 +91,23 @@ def _closing(
     return lifespan
 
 
-class TurnBatchedStreamHandler(logging.StreamHandler):
-    """A StreamHandler that writes the lines of one event-loop turn together, at its end.
+LOG_WRITE_DELAY_SECONDS = 0.05
+"""How long a log line may wait for others to share its write; at exit all are written."""
 
-    Under load a turn serves several deliveries, each with its log line; one write and one
-    flush for all of them, instead of one each, halves the logging's cost when stderr is a
-    pipe to a log collector (as under systemd or a container runtime). Outside a running
+
+class BatchedStreamHandler(logging.StreamHandler):
+    """A StreamHandler that writes the lines of the next ``delay`` seconds together.
+
+    Under load each delivery has its log line; one write and one flush for all the lines of
+    a moment, instead of one each, spares the logging nearly all of its system calls when stderr
+    is a pipe to a log collector (as under systemd or a container runtime). Outside a running
     event loop, or on ``flush()`` (``logging.shutdown`` at exit), lines are written at once.
     """
 
-    def __init__(self, stream: Any = None) -> None:
+    def __init__(self, stream: Any = None, delay: float = LOG_WRITE_DELAY_SECONDS) -> None:
         super().__init__(stream)
         self._pending: list[str] = []
+        self._delay = delay
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -107,7 +118,7 @@ class TurnBatchedStreamHandler(logging.StreamHandler):
                 self._write_pending()
                 return
             if len(self._pending) == 1:
-                loop.call_soon(self.flush)
+                loop.call_later(self._delay, self.flush)
         except Exception:
             self.handleError(record)
 
@@ -128,7 +139,7 @@ def configure_logging() -> None:
     """Send Kiln's log lines (one per delivery) to stderr beside uvicorn's own."""
     logger = logging.getLogger("kiln")
     if not logger.handlers:
-        handler = TurnBatchedStreamHandler(sys.stderr)
+        handler = BatchedStreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -140,10 +151,14 @@ def configure_logging() -> None:
     logging.logMultiprocessing = False
 
 
-def app_from_environment() -> WebhookFirst:
-    """The production app: settings read once, now, from the environment and ``.env``."""
+def app_from_environment() -> ASGIApp:
+    """The production app: settings read once, now, from the environment and ``.env``.
+
+    Without a GitHub App configured it is the setup pages alone (``bot.setup``).
+    """
     configure_logging()
-    app = create_app(load_settings())
+    settings = load_settings(app_required=False)
+    app = create_app(settings) if settings.app_configured else setup_app(settings)
     # Everything imported and built so far lives as long as the process: keep it out of
     # the collector's full passes, which otherwise set the tail latency under load.
     gc.freeze()

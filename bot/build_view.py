@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 from kiln.history import BuildRecord, LogLine
 
 KIND_NAMES = {"build": "issue", "revise": "pull request"}
+LOST = "lost"
 
 
 @dataclass
@@ -56,6 +58,29 @@ def cost_text(cost_usd: float) -> str:
 
 def tokens_text(tokens: int) -> str:
     return f"{tokens:,}"
+
+
+def calls_text(calls: int) -> str:
+    return f"{calls:,}"
+
+
+def report_due_text(due: float) -> str:
+    """Why, and until when, the final report on GitHub waits."""
+    return (f"waiting for GitHub's rate limit to reset; posted at {clock_text(due)} "
+            "(the state above is already final)")
+
+
+def clock_text(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%H:%M:%S UTC")
+
+
+def state_text(record: BuildRecord, abandoned: Callable[[str], bool]) -> str:
+    """The state a build is shown in: "lost" when its record says it runs but its worker is
+    gone (`abandoned(job_id)`: its heartbeat lapsed); the next maintenance pass of any worker
+    reports it."""
+    if not record.state.is_final and abandoned(record.job_id):
+        return LOST
+    return record.state.value
 
 
 def subject_text(record: BuildRecord) -> str:

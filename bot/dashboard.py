@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -19,6 +21,8 @@ from kiln.history import DASHBOARD_PATH, BuildHistory
 from kiln.settings import Settings
 
 HERE = Path(__file__).parent
+Abandoned = Callable[[str], bool]
+"""Whether a job's worker is gone (`worker.state.liveness.JobWatch.abandoned`)."""
 PER_PAGE = 25
 # Scripts and styles come only from our own static files; inline markup cannot run.
 SECURITY_HEADERS = {
@@ -34,10 +38,11 @@ def _base_path(request: Request) -> dict[str, str]:
     return {"base": request.scope.get("root_path", "")}
 
 
-def _templates() -> Jinja2Templates:
+def _templates(abandoned: Abandoned) -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_base_path])
+    templates.env.filters["state_text"] = partial(build_view.state_text, abandoned=abandoned)
     for name in ("duration_text", "elapsed_text", "started_text", "cost_text", "tokens_text",
-                 "subject_text", "safe_link", "link_text"):
+                 "subject_text", "safe_link", "link_text", "calls_text", "report_due_text"):
         templates.env.filters[name] = getattr(build_view, name)
     return templates
 
@@ -50,9 +55,10 @@ def _page_number(request: Request) -> int:
 class Dashboard:
     """The dashboard's endpoints over one build history."""
 
-    def __init__(self, history: BuildHistory) -> None:
+    def __init__(self, history: BuildHistory, abandoned: Abandoned) -> None:
         self._history = history
-        self._templates = _templates()
+        self._abandoned = abandoned
+        self._templates = _templates(abandoned)
         self._viewers = anyio.CapacityLimiter(MAX_VIEWERS)
 
     def build_list(self, request: Request) -> Response:
@@ -81,14 +87,15 @@ class Dashboard:
             return PlainTextResponse("Bad event id.\n", 400)
         if self._history.get(build_id) is None:
             return PlainTextResponse("No such build.\n", 404)
-        stream = log_events(self._history, build_id, after, self._viewers)
+        stream = log_events(self._history, build_id, after, self._viewers, self._abandoned)
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
-def dashboard_routes(settings: Settings, history: BuildHistory) -> Mount:
-    """The dashboard mounted at ``/builds``, behind :class:`DashboardAccess`."""
-    dashboard = Dashboard(history)
+def dashboard_routes(settings: Settings, history: BuildHistory, abandoned: Abandoned) -> Mount:
+    """The dashboard mounted at ``/builds``, behind :class:`DashboardAccess`; a running build
+    whose job is `abandoned` is shown as lost."""
+    dashboard = Dashboard(history, abandoned)
     routes = [
         Route("/", dashboard.build_list, name="list"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -31,10 +31,13 @@ class Delivery:
     def get(self, kind: type[T], *path: str) -> T:
         """The value at ``path`` (e.g. ``"issue", "number"``), which must be a ``kind``."""
         value: Any = self.payload
-        for key in path:
-            if not isinstance(value, dict) or key not in value:
-                raise PayloadError(f"payload has no {'.'.join(path)}")
-            value = value[key]
+        try:
+            for key in path:
+                value = value[key]
+        except (KeyError, TypeError):  # absent, or a step that is not an object
+            raise PayloadError(f"payload has no {'.'.join(path)}") from None
+        if type(value) is kind:  # the usual case, checked first: this runs for every field
+            return value
         # bool is an int subclass; an id or number must never be True/False.
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise PayloadError(f"payload field {'.'.join(path)} is not {kind.__name__}")

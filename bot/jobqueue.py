@@ -6,7 +6,6 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from enum import StrEnum
-from itertools import chain
 
 import redis.asyncio
 from redis import Redis, RedisError
@@ -67,8 +66,9 @@ class JobQueue:
     ):
         self._redis = redis_async
         self._pipe = CommandPipe.like(redis_async)
-        # Commands wait on a queue of their own, so they never wait behind builds.
-        self._queues = {kind: Queue(settings.command_queue_name if kind is JobKind.COMMAND
+        # Commands (and a look at CI) wait on a queue of their own, never behind builds.
+        self._queues = {kind: Queue(settings.command_queue_name
+                                    if kind in (JobKind.COMMAND, JobKind.CI)
                                     else settings.queue_name, connection=rq_redis)
                         for kind in functions}
         self._records = {
@@ -88,7 +88,7 @@ class JobQueue:
         keys = (claims[0], Job.key_for(request.job_id), self._queue_keys[request.kind],
                 Queue.redis_queues_keys, *claims[1:])
         fields = self._records[request.kind].fields(request)
-        args = (len(keys), *keys, self._ttl, request.job_id, *chain.from_iterable(fields.items()))
+        args = (len(keys), *keys, self._ttl, request.job_id, *fields)
         try:
             try:
                 claimed = await self._pipe.execute("EVALSHA", CLAIM_AND_ENQUEUE_SHA, *args)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import anyio.to_thread
 
-from bot.build_view import cost_text, tokens_text
+from bot.build_view import cost_text, state_text, tokens_text
 from kiln.history import BuildHistory, BuildRecord, LogLine
 
 STREAM_ID = re.compile(r"^(0|\d{1,20}-\d{1,20})$")
@@ -38,9 +38,9 @@ def event(data: dict[str, Any], name: str | None = None, event_id: str | None = 
     return "\n".join(fields) + "\n\n"
 
 
-def status(record: BuildRecord) -> dict[str, Any]:
+def status(record: BuildRecord, abandoned: Callable[[str], bool]) -> dict[str, Any]:
     """The record's fields that change while it runs, as the page shows them."""
-    return {"state": record.state.value, "iterations": record.iterations,
+    return {"state": state_text(record, abandoned), "iterations": record.iterations,
             "tokens": tokens_text(record.tokens), "cost": cost_text(record.cost_usd),
             "plan": record.plan, "tests": record.tests}
 
@@ -56,8 +56,8 @@ def poll(history: BuildHistory, build_id: str, last_id: str, block_ms: int) -> P
 
 
 async def log_events(history: BuildHistory, build_id: str, last_id: str,
-                     limiter: anyio.CapacityLimiter, block_ms: int = BLOCK_MS,
-                     ) -> AsyncIterator[str]:
+                     limiter: anyio.CapacityLimiter, abandoned: Callable[[str], bool],
+                     block_ms: int = BLOCK_MS) -> AsyncIterator[str]:
     """Lines after ``last_id`` and status changes, ending with an ``end`` event."""
     shown: dict[str, Any] | None = None
     quiet_since = time.monotonic()
@@ -68,7 +68,9 @@ async def log_events(history: BuildHistory, build_id: str, last_id: str,
             yield event({"message": line.message, "iteration": line.iteration,
                          "detail": line.detail}, None, line.id)
             last_id = line.id
-        current = status(polled.record) if polled.record else {"state": "gone"}
+        current = (await anyio.to_thread.run_sync(status, polled.record, abandoned,
+                                                  limiter=limiter)  # it may ask Redis
+                   if polled.record else {"state": "gone"})
         if current != shown:
             yield event(current, "status")
         if polled.record is None or polled.record.finished:

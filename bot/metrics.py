@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import anyio.to_thread
 from prometheus_client import CollectorRegistry, Counter, generate_latest
@@ -23,36 +24,48 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.access import DashboardAccess
-from kiln.metrics import DURATION_BUCKETS, Series, SharedMetrics
+from kiln.metrics import DURATION_BUCKETS, Count, Gauge, Series, SharedMetrics
 from kiln.settings import Settings
 
 METRICS_PATH = "/metrics"
 PREFIX = "kiln_"
 # Counters workers keep in Redis: (series name, metric name, help, label names).
 WORKER_COUNTERS = (
-    ("builds", "builds", "Builds and revisions that ended, by final state.", ("state",)),
-    ("tokens", "tokens", "Model tokens spent by finished builds.", ()),
-    ("cost_usd", "cost_usd", "Model cost in US dollars of finished builds.", ()),
-    ("sandbox_starts", "sandbox_starts", "Sandboxes started.", ()),
-    ("install_cache", "install_cache", "Dependency installs, by whether the cache had them.",
-     ("result",)),
-    ("github_calls", "github_api_calls", "GitHub API calls made by workers.", ()),
+    (Count.BUILDS, "builds", "Builds and revisions that ended, by final state.", ("state",)),
+    (Count.TOKENS, "tokens", "Model tokens spent by finished builds.", ()),
+    (Count.COST_USD, "cost_usd", "Model cost in US dollars of finished builds.", ()),
+    (Count.SANDBOX_STARTS, "sandbox_starts", "Sandboxes started.", ()),
+    (Count.INSTALL_CACHE, "install_cache",
+     "Dependency installs, by whether the cache had their image (hit or miss).", ("result",)),
+    (Count.GITHUB_CALLS, "github_api_calls", "GitHub API calls made by workers.", ()),
 )
 WORKER_GAUGES = (
-    ("github_remaining", "github_rate_limit_remaining",
+    (Gauge.GITHUB_REMAINING, "github_rate_limit_remaining",
      "GitHub's remaining rate limit as an installation last saw it.", ("installation",)),
+    (Gauge.DOCKER_UP, "docker_up",
+     "1 when a worker's last Docker check found the engine answering, else 0.", ()),
+    (Gauge.DOCKER_CHECKED_AT, "docker_last_check_timestamp_seconds",
+     "When a worker last checked Docker (Unix time).", ()),
 )
 
 
 class WebhookCounter:
-    """Webhooks by event and outcome, counted in this web process."""
+    """Webhooks by event and outcome, counted in this web process.
+
+    `count` is on the webhook's hot path: each (event, outcome) pair's child is looked up
+    once, then only its increment is paid.
+    """
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._counter = Counter(f"{PREFIX}webhooks", "Webhook deliveries, by event and outcome.",
                                 ("event", "outcome"), registry=registry)
+        self._children: dict[tuple[str, str], Any] = {}
 
     def count(self, event: str, outcome: str) -> None:
-        self._counter.labels(event, outcome).inc()
+        child = self._children.get((event, outcome))
+        if child is None:
+            child = self._children[(event, outcome)] = self._counter.labels(event, outcome)
+        child.inc()
 
 
 class KilnCollector:
@@ -65,12 +78,14 @@ class KilnCollector:
 
     def collect(self) -> Iterator[Metric]:
         counters, gauges = self._shared.counters(), self._shared.gauges()
-        for key, name, text, labels in WORKER_COUNTERS:
+        for count, name, text, labels in WORKER_COUNTERS:
             family = CounterMetricFamily(PREFIX + name, text, labels=labels)
-            yield _family(family, key, counters, bool(labels))
-        for key, name, text, labels in WORKER_GAUGES:
-            yield _family(GaugeMetricFamily(PREFIX + name, text, labels=labels), key, gauges,
-                          bool(labels))
+            # An unlabelled counter reads 0 before anything is counted; a gauge nobody has
+            # set yet is absent (a 0 would claim Docker is down, or the rate limit spent).
+            yield _family(family, count, counters, zero=not labels)
+        for gauge, name, text, labels in WORKER_GAUGES:
+            yield _family(GaugeMetricFamily(PREFIX + name, text, labels=labels), gauge, gauges,
+                          zero=False)
         yield _durations(counters)
         yield from self._queues()
 
@@ -88,9 +103,9 @@ class KilnCollector:
 
 
 def _family(family: CounterMetricFamily | GaugeMetricFamily, key: str,
-            values: dict[Series, float], labelled: bool) -> Metric:
+            values: dict[Series, float], zero: bool) -> Metric:
     found = {s: v for s, v in values.items() if s.name == key}
-    if not found and not labelled:  # an unlabelled series reads 0 before anything is counted
+    if not found and zero:
         found = {Series(key): 0.0}
     for each, value in found.items():
         family.add_metric(tuple(v for _, v in each.labels), value)
@@ -98,9 +113,9 @@ def _family(family: CounterMetricFamily | GaugeMetricFamily, key: str,
 
 
 def _durations(counters: dict[Series, float]) -> Metric:
-    buckets = [(bound, counters.get(Series("build_duration_bucket", (("le", bound),)), 0.0))
+    buckets = [(bound, counters.get(Series(Count.BUILD_DURATION_BUCKET, (("le", bound),)), 0.0))
                for bound in [*(repr(b) for b in DURATION_BUCKETS), "+Inf"]]
-    total = counters.get(Series("build_duration_sum"), 0.0)
+    total = counters.get(Series(Count.BUILD_DURATION_SUM), 0.0)
     return HistogramMetricFamily(f"{PREFIX}build_duration_seconds",
                                  "Seconds from a build's start to its end.",
                                  buckets=buckets, sum_value=total)

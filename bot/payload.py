@@ -32,6 +32,9 @@ ROUTED_PATHS = (
     "repository.full_name", "repository.name", "repository.owner.login",
     "sender.login", "sender.type",
     "repositories_added", "repositories_removed",
+    "check_run.head_sha", "check_run.check_suite.head_branch", "check_run.app.slug",
+    "check_suite.head_sha", "check_suite.head_branch", "check_suite.app.slug",
+    "workflow_run.head_sha", "workflow_run.head_branch",
 )
 
 

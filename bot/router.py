@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from bot.decisions import Decision, Ignored
 from bot.delivery import Delivery
 from bot.handlers import EventKey, Handler
+from bot.handlers.checks import CI_EVENTS
 from kiln.settings import Settings
 
 MAX_NAME_IN_REASON = 64
@@ -25,8 +26,9 @@ class Router:
         if not handlers:
             name = f"{delivery.event}.{delivery.action}"[:MAX_NAME_IN_REASON]
             return Ignored(f"no handler for {name}")
-        # Kiln's own comments would otherwise trigger Kiln again.
-        if delivery.sender_is_bot:
+        # Kiln's own comments would otherwise trigger Kiln again. CI results name whoever
+        # caused the run, often a bot, and ask Kiln for nothing (`bot.handlers.checks`).
+        if delivery.sender_is_bot and delivery.event not in CI_EVENTS:
             return Ignored("sender is a bot")
         reasons = []
         for handler in handlers:

@@ -1,4 +1,4 @@
-"""Comment commands: ``/kiln retry``, ``/kiln cancel``, ``/kiln status`` (and anything else)."""
+"""Comment commands: ``/kiln retry``, ``cancel``, ``status``, ``help`` (and anything else)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,18 @@ from bot.handlers import EventKey, Handler
 from bot.handlers.notices import is_outsider, refusal
 from kiln.jobs import CommandJob
 from kiln.settings import Settings
-
-HELP = "help"
-"""The name sent for a bare ``/kiln``; the worker answers any unknown name with the command list."""
+from kiln.states import Command
 
 MAX_NAME_LENGTH = 40
 
 
 def command_name(body: str, slug: str) -> str | None:
-    """The word after ``/<slug>`` when the comment starts with it, else None."""
+    """The word after ``/<slug>`` when the comment starts with it, else None; a bare
+    ``/<slug>`` asks for help (the worker answers every unknown word with help too)."""
     words = body.lstrip().split(None, 2)
     if not words or words[0].casefold() != f"/{slug}".casefold():
         return None
-    return words[1].casefold()[:MAX_NAME_LENGTH] if len(words) > 1 else HELP
+    return words[1].casefold()[:MAX_NAME_LENGTH] if len(words) > 1 else Command.HELP.value
 
 
 def on_comment_created(delivery: Delivery, settings: Settings) -> Decision:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.handlers import EventKey, Handler, build, commands, installation, ping, pull_label, revise
+from bot.handlers import (
+    EventKey,
+    Handler,
+    build,
+    checks,
+    commands,
+    installation,
+    ping,
+    pull_label,
+    revise,
+)
 
 # Commands before revise: "/kiln status" on a Kiln pull request is a command, not feedback.
 FEATURES: tuple[Mapping[EventKey, Handler], ...] = (
@@ -14,6 +24,7 @@ FEATURES: tuple[Mapping[EventKey, Handler], ...] = (
     commands.HANDLERS,
     revise.HANDLERS,
     pull_label.HANDLERS,
+    checks.HANDLERS,
 )
 
 

@@ -12,13 +12,12 @@ from rq import Queue, SimpleWorker
 
 from bot.decisions import JobRequest
 from bot.jobqueue import JobQueue, Submission
-from kiln.jobs import JOB_FUNCTIONS, BuildJob, CommandJob, ReviseJob
+from kiln.jobs import JOB_FUNCTIONS, BuildJob, CommandJob, ReviseJob, arguments
 from kiln.rqjob import JOB_SERIALIZER
 from kiln.states import JobKind
 
 BUILD = BuildJob(installation_id=1, owner="o", repo="r", issue_number=3, sender="s")
-KWARGS = {"installation_id": 1, "owner": "o", "repo": "r", "issue_number": 3, "sender": "s",
-          "issue_digest": None}
+KWARGS = arguments(BUILD)  # every field, whatever defaults the job contract adds
 COMMAND = CommandJob(installation_id=1, owner="o", repo="r", number=3, is_pull_request=False,
                      sender="s", name="status", comment_id=9)
 REVIEW = JobRequest(ReviseJob(installation_id=1, owner="o", repo="r", pull_number=3, sender="s",

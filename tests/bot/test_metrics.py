@@ -7,34 +7,24 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import redis
-from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client import CollectorRegistry
 from rq import Queue
+from starlette.applications import Starlette
 
 from bot.app import create_app
+from bot.metrics import WebhookCounter, metrics_route
 from kiln.history import BuildHistory
 from kiln.metrics import SharedMetrics
 from kiln.settings import Settings
 from kiln.states import BuildState
 from tests.bot.live_server import serve
+from tests.bot.scrape import scrape
 
 
 @pytest.fixture
 def base_url(settings: Settings, redis_conn: redis.Redis) -> Iterator[str]:
     with serve(create_app(settings)) as url:
         yield url
-
-
-def scrape(base_url: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
-    """Each sample by name and labels."""
-    response = httpx.get(f"{base_url}/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    samples: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = (
-                sample.value)
-    return samples
 
 
 def test_a_fresh_kiln_reports_zeros_and_empty_queues(base_url: str) -> None:
@@ -81,3 +71,29 @@ def test_metrics_follow_the_dashboards_access_rule(make_settings, redis_conn) ->
     with serve(create_app(settings)) as url:
         assert httpx.get(f"{url}/metrics").status_code == 401
         assert httpx.get(f"{url}/metrics", auth=("ops", "s3cret")).status_code == 200
+
+
+def test_webhooks_counted_in_the_web_process_are_scraped(settings: Settings,
+                                                         redis_conn: redis.Redis) -> None:
+    registry = CollectorRegistry()
+    webhooks = WebhookCounter(registry)
+    for event, outcome in (("issues", "queued"), ("issues", "queued"), ("ping", "ignored")):
+        webhooks.count(event, outcome)
+
+    with serve(Starlette(routes=[metrics_route(settings, redis_conn, registry)])) as url:
+        samples = scrape(url)
+
+    assert samples["kiln_webhooks_total"] == {
+        (("event", "issues"), ("outcome", "queued")): 2.0,
+        (("event", "ping"), ("outcome", "ignored")): 1.0}
+
+
+def test_docker_gauges_appear_once_a_worker_has_checked(base_url: str,
+                                                        redis_conn: redis.Redis) -> None:
+    assert "kiln_docker_up" not in scrape(base_url)  # a 0 would say Docker is down
+
+    SharedMetrics(redis_conn).report_docker(False, 1234.5)
+    samples = scrape(base_url)
+
+    assert samples["kiln_docker_up"] == {(): 0.0}
+    assert samples["kiln_docker_last_check_timestamp_seconds"] == {(): 1234.5}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiln.jobs import ReviseJob, arguments
 from tests.bot.conftest import fixture
 from tests.bot.test_routing import only_job
 
@@ -18,8 +19,8 @@ def test_on_kiln_pull_request_it_asks_for_a_revision(deliver, queued, settings) 
     assert response.json() == {"queued": "revise", "job": "revise-label-d-label"}
     job = only_job(queued)
     assert (job.func_name, job.origin) == ("worker.jobs.revise", settings.queue_name)
-    assert job.kwargs == {**REPO_FIELDS, "pull_number": 2, "review_id": None,
-                          "comment_id": None}
+    assert job.kwargs == arguments(ReviseJob(**REPO_FIELDS, pull_number=2, review_id=None,
+                                             comment_id=None))
 
 
 def test_on_someone_elses_pull_request_it_queues_a_notice(deliver, queued, settings) -> None:

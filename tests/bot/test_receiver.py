@@ -20,7 +20,7 @@ BODY = json.dumps(fixture("issues.labeled")).encode()
 
 
 def post(
-    client: TestClient, headers: Mapping[str, str | bytes], body: bytes | Iterator[bytes] = BODY
+    client: TestClient, headers: Mapping[str, Any], body: bytes | Iterator[bytes] = BODY
 ) -> Any:
     return client.post(WEBHOOK_PATH, content=body, headers=headers)
 
@@ -105,6 +105,18 @@ def test_signed_payload_missing_a_routing_field_is_400(deliver, queued, path, ki
 
     assert response.status_code == 400
     assert kind in response.json()["error"]
+    assert queued() == []
+
+
+@pytest.mark.parametrize("issue", ["not an object", ["a", "list"], None])
+def test_a_routed_object_of_another_type_is_400(deliver, queued, issue) -> None:
+    payload = fixture("issues.labeled")
+    payload["issue"] = issue
+
+    response = deliver("issues", payload)
+
+    assert response.status_code == 400
+    assert "has no issue.number" in response.json()["error"]
     assert queued() == []
 
 

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.app import create_app
-from kiln.jobs import text_digest
+from kiln.jobs import BuildJob, ReviseJob, arguments, text_digest
 from tests.bot.conftest import SECRET, fixture, post_signed
 
 PR_COMMENT = "issue_comment.created.pull_request"
@@ -32,14 +32,10 @@ def test_trigger_label_queues_a_build(deliver, queued) -> None:
     assert response.json() == {"queued": "build", "job": "build-d-build-1"}
     job = only_job(queued)
     assert job.func_name == "worker.jobs.build"
-    assert job.kwargs == {
-        "installation_id": 42424242,
-        "owner": "Codertocat",
-        "repo": "Hello-World",
-        "issue_number": 1,
-        "sender": "Codertocat",
-        "issue_digest": text_digest(payload["issue"]["title"], payload["issue"]["body"]),
-    }
+    assert job.kwargs == arguments(BuildJob(
+        installation_id=42424242, owner="Codertocat", repo="Hello-World", issue_number=1,
+        sender="Codertocat",
+        issue_digest=text_digest(payload["issue"]["title"], payload["issue"]["body"])))
 
 
 def test_trigger_label_is_case_insensitive_and_configurable(make_settings, redis_conn) -> None:
@@ -129,10 +125,9 @@ def test_mention_on_a_kiln_pull_request_queues_a_revision(deliver, queued) -> No
     assert response.json() == {"queued": "revise", "job": f"revise-comment-{comment_id}"}
     job = only_job(queued)
     assert job.func_name == "worker.jobs.revise"
-    assert job.kwargs == {
-        "installation_id": 42424242, "owner": "Codertocat", "repo": "Hello-World",
-        "pull_number": 1, "sender": "Codertocat", "review_id": None, "comment_id": comment_id,
-    }
+    assert job.kwargs == arguments(ReviseJob(
+        installation_id=42424242, owner="Codertocat", repo="Hello-World", pull_number=1,
+        sender="Codertocat", review_id=None, comment_id=comment_id))
 
 
 def test_mention_on_someone_elses_pull_request_is_ignored(deliver, queued) -> None:
@@ -162,10 +157,9 @@ def test_review_requesting_changes_queues_a_revision(deliver, queued) -> None:
     assert response.json() == {"queued": "revise", "job": f"revise-review-{review_id}"}
     job = only_job(queued)
     assert job.func_name == "worker.jobs.revise"
-    assert job.kwargs == {
-        "installation_id": 42424242, "owner": "Codertocat", "repo": "Hello-World",
-        "pull_number": 2, "sender": "Codertocat", "review_id": review_id, "comment_id": None,
-    }
+    assert job.kwargs == arguments(ReviseJob(
+        installation_id=42424242, owner="Codertocat", repo="Hello-World", pull_number=2,
+        sender="Codertocat", review_id=review_id, comment_id=None))
 
 
 @pytest.mark.parametrize(("state", "body", "acted"), [

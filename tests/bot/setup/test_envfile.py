@@ -1,0 +1,85 @@
+"""The new App's settings merged into .env, read back by Kiln's own settings."""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+
+import pytest
+from dotenv import dotenv_values
+
+from bot.setup.conversion import CreatedApp
+from bot.setup.envfile import (
+    app_settings,
+    dotenv_value,
+    readable_by_others,
+    save_settings,
+    with_settings,
+)
+from kiln.settings import Settings
+
+
+@pytest.fixture
+def created(app_private_key: str) -> CreatedApp:
+    return CreatedApp(4242, "kiln-acme", "Kiln Acme", "https://github.com/apps/kiln-acme",
+                      app_private_key, "0f1e2d3c4b5a")
+
+
+def test_settings_replace_earlier_lines_and_keep_the_rest(created: CreatedApp) -> None:
+    before = ('REDIS_URL=redis://:pw@redis:6379/0\nGITHUB_APP_SLUG=kiln\n'
+              'SANDBOX_CA_BUNDLE="/etc/ssl/a b.pem"\n# a comment\nKILN_MODEL=gpt-4.1')
+
+    after = with_settings(before, app_settings(created), created.name)
+
+    values = dotenv_values(stream=StringIO(after))
+    assert values["GITHUB_APP_SLUG"] == "kiln-acme" and after.count("GITHUB_APP_SLUG=") == 1
+    assert values["REDIS_URL"] == "redis://:pw@redis:6379/0"
+    assert values["SANDBOX_CA_BUNDLE"] == "/etc/ssl/a b.pem"
+    assert values["KILN_MODEL"] == "gpt-4.1" and "# a comment\n" in after
+    assert values["GITHUB_PRIVATE_KEY"] == created.pem.strip()
+    assert "# The GitHub App Kiln Acme, created from Kiln's /setup page" in after
+
+
+def test_kiln_starts_as_the_app_from_the_written_file(created: CreatedApp, tmp_path,
+                                                      monkeypatch) -> None:
+    for name in ("GITHUB_APP_ID", "GITHUB_APP_SLUG", "GITHUB_WEBHOOK_SECRET",
+                 "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    env = tmp_path / ".env"
+    env.write_text("KILN_MODEL=gpt-4.1\n")
+
+    assert save_settings(env, app_settings(created), created.name)
+
+    settings = Settings(_env_file=env)  # type: ignore[call-arg]
+    assert (settings.app.app_id, settings.github_app_slug) == (4242, "kiln-acme")
+    assert settings.app.private_key_pem == created.pem.strip()
+    assert settings.app.webhook_secret == "0f1e2d3c4b5a" and settings.kiln_model == "gpt-4.1"
+
+
+def test_nothing_is_written_without_a_writable_env_file(created: CreatedApp, tmp_path) -> None:
+    missing = tmp_path / ".env"
+    assert not save_settings(missing, app_settings(created), created.name)
+    assert not missing.exists()
+
+    missing.write_text("KILN_MODEL=x\n")
+    missing.chmod(0o400)
+    if os.access(missing, os.W_OK):
+        pytest.skip("running as root: every file is writable")
+    assert not save_settings(missing, app_settings(created), created.name)
+    assert missing.read_text() == "KILN_MODEL=x\n"
+
+
+def test_a_file_others_can_read_is_flagged(tmp_path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("")
+    env.chmod(0o600)
+    assert not readable_by_others(env)
+    env.chmod(0o644)
+    assert readable_by_others(env)
+
+
+def test_values_are_quoted_only_when_needed() -> None:
+    assert dotenv_value("4242") == "4242"
+    assert dotenv_value("a b") == '"a b"'
+    with pytest.raises(ValueError):
+        dotenv_value("${HOME}")
