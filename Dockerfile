@@ -46,4 +46,4 @@ USER kiln
 WORKDIR /var/lib/kiln
 EXPOSE 3000
 CMD ["uvicorn", "bot.app:app", "--host", "0.0.0.0", "--port", "3000", "--loop", "uvloop", \
-     "--http", "httptools", "--no-access-log"]
+     "--http", "bot.protocol:CoalescingHttpToolsProtocol", "--no-access-log"]

@@ -47,6 +47,9 @@ class BuildRecord:
     tests: str = ""
     stop_reason: str = ""
     outcome_url: str | None = None
+    github_calls: int = 0  # REST calls the job made for this build, so far
+    # While GitHub refuses (rate limit), the final report waits: when it is due (epoch s).
+    report_due: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -67,6 +70,8 @@ _CONVERTERS: dict[str, Any] = {
     "cost_usd": float,
     "started_at": float,
     "finished_at": float,
+    "github_calls": int,
+    "report_due": float,
     "state": BuildState,
 }
 UPDATABLE = frozenset(_FIELDS) - {"id", "repo", "number", "kind", "trigger", "job_id", "started_at"}

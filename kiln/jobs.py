@@ -21,7 +21,11 @@ class BuildJob:
     """Build an issue labelled with the trigger label.
 
     ``issue_digest`` is the `text_digest` of the issue as whoever triggered the build saw it:
-    the build stops if the text changed since (None: build the current text).
+    the build stops if the text changed since (None: build the current text). ``attempt``
+    counts the automatic retries before this one (a build lost to the infrastructure is
+    tried once more: `worker.flows.loss`). ``resume`` continues the build on its branch
+    (`/kiln continue`, or an automatic continuation) instead of starting from the default
+    branch.
     """
 
     kind: ClassVar[JobKind] = JobKind.BUILD
@@ -32,6 +36,8 @@ class BuildJob:
     issue_number: int
     sender: str
     issue_digest: str | None = None
+    attempt: int = 0
+    resume: bool = False
 
     @property
     def number(self) -> int:
@@ -41,7 +47,8 @@ class BuildJob:
 
 @dataclass(frozen=True)
 class ReviseJob:
-    """Revise a Kiln pull request after a review (``review_id``) or a comment (``comment_id``)."""
+    """Revise a Kiln pull request after a review (``review_id``) or a comment (``comment_id``);
+    ``attempt`` as a `BuildJob`'s."""
 
     kind: ClassVar[JobKind] = JobKind.REVISE
 
@@ -52,6 +59,8 @@ class ReviseJob:
     sender: str
     review_id: int | None
     comment_id: int | None
+    attempt: int = 0
+    ci_head: str | None = None  # the head whose failed checks are the feedback (CI follow-up)
 
     @property
     def number(self) -> int:
@@ -88,15 +97,57 @@ class CommandJob:
     notice: str | None = None
 
 
-Job = BuildJob | ReviseJob | CommandJob
+@dataclass(frozen=True)
+class ReportJob:
+    """Drain a thread's outbox: what Kiln must say there (a progress edit, a final report, a
+    label, a reaction) that GitHub refused earlier, for its rate limit or an outage. Only the
+    worker queues it, on RQ's scheduler, for when GitHub may take it again.
+
+    ``job_id`` is the job whose entry waits; ``due`` (epoch seconds) is when the drain runs,
+    so each has an id of its own and a drain asked twice for one time is queued once.
+    """
+
+    kind: ClassVar[JobKind] = JobKind.REPORT
+
+    installation_id: int
+    owner: str
+    repo: str
+    number: int
+    job_id: str
+    due: int = 0
+
+
+@dataclass(frozen=True)
+class CiJob:
+    """Look again at the checks other apps (GitHub Actions above all) reported on the head of
+    Kiln's pull request from ``branch``: a check's webhook names ``head_sha``; a poll, queued
+    by the worker on RQ's scheduler, counts itself in ``poll`` (0 for a webhook)."""
+
+    kind: ClassVar[JobKind] = JobKind.CI
+
+    installation_id: int
+    owner: str
+    repo: str
+    sender: str
+    branch: str
+    head_sha: str
+    poll: int = 0
+
+
+Job = BuildJob | ReviseJob | CommandJob | ReportJob | CiJob
 
 JOB_TYPES: dict[JobKind, type[Job]] = {
     JobKind.BUILD: BuildJob,
     JobKind.REVISE: ReviseJob,
     JobKind.COMMAND: CommandJob,
+    JobKind.REPORT: ReportJob,
+    JobKind.CI: CiJob,
 }
 JOB_FUNCTIONS: dict[JobKind, str] = {kind: f"worker.jobs.{kind}" for kind in JOB_TYPES}
 """The dotted names RQ calls; `worker/jobs.py` defines one function per kind."""
+REDELIVERY_FUNCTION = "worker.jobs.redeliver"
+"""The periodic job the workers schedule for themselves, with no arguments: ask GitHub again
+for the webhook deliveries that never reached Kiln."""
 
 
 def arguments(job: Job) -> dict[str, Any]:
@@ -104,7 +155,7 @@ def arguments(job: Job) -> dict[str, Any]:
     return dict(vars(job))  # vars() of a dataclass instance: its fields, without copying deeply
 
 
-J = TypeVar("J", BuildJob, ReviseJob, CommandJob)
+J = TypeVar("J", BuildJob, ReviseJob, CommandJob, ReportJob, CiJob)
 
 
 def job_from(job_type: type[J], kwargs: Mapping[str, Any]) -> J:

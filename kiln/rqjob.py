@@ -9,13 +9,13 @@ from rq.exceptions import DeserializationError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from kiln.jobs import JOB_FUNCTIONS
+from kiln.jobs import JOB_FUNCTIONS, REDELIVERY_FUNCTION
 
 JOB_SERIALIZER = JSONSerializer
 """How Kiln's jobs are written and read. Their arguments are plain values; JSON, unlike RQ's
 default pickle, cannot run code while a job is read back from Redis."""
 
-KILN_FUNCTIONS = frozenset(JOB_FUNCTIONS.values())
+KILN_FUNCTIONS = frozenset(JOB_FUNCTIONS.values()) | {REDELIVERY_FUNCTION}
 
 
 class ForeignJobError(DeserializationError):

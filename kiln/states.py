@@ -32,6 +32,8 @@ class JobKind(StrEnum):
     BUILD = "build"
     REVISE = "revise"
     COMMAND = "command"
+    REPORT = "report"  # queued by the worker, for later: a report GitHub refused (rate limit)
+    CI = "ci"  # look at the checks other apps reported on a Kiln pull request's head
 
 
 class Command(StrEnum):
@@ -40,3 +42,5 @@ class Command(StrEnum):
     RETRY = "retry"
     CANCEL = "cancel"
     STATUS = "status"
+    HELP = "help"
+    CONTINUE = "continue"  # go on with a build that stopped before it was done, from its branch

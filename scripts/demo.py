@@ -4,11 +4,16 @@ Starts a private Redis, the GitHub emulator, the web app, a worker and (without 
 model configured) the scripted model replaying a recorded build; files an issue, labels it
 ``build me``, prints the progress comment as it changes and shows the pull request. Everything
 it started is stopped on exit, Ctrl-C or SIGTERM.
+
+With ``--repo PATH --request "..."`` the emulator's repository is a local git repository's
+current branch instead (its files, modes and history, pushed with git itself), and the request
+is built against it by the configured model.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import re
 import secrets
@@ -28,9 +33,10 @@ from typing import Any
 import docker
 import httpx
 import redis
+from githubkit import AppAuthStrategy, GitHub
 from rq import Worker
 
-from emulators.github import GitHubEmulator
+from emulators.github import EmulatedApp, GitHubEmulator
 from emulators.localhost import NotReady, free_port, redis_command, wait_for_redis, wait_until
 from emulators.model import ScriptedModel
 from kiln.history import BuildHistory, BuildRecord, build_page_url
@@ -50,6 +56,7 @@ EXAMPLE_REQUEST = (
 STARTING_FILES = {"README.md": "# hello\n\nA tiny example project for the Kiln demo.\n"}
 REPLAY_MODEL = "gpt-4.1-mini"
 POLL_SECONDS = 0.5
+LOADED_KINDS = {"100755": "executable", "120000": "symlinks", "160000": "submodules"}
 STOP_GRACE_SECONDS = 8.0
 SHOWN_FILE_LINES = 30
 
@@ -68,6 +75,20 @@ class Model:
 
 
 @dataclass(frozen=True)
+class LocalRepo:
+    """A local git repository's current branch, as the demo loads it into the emulator."""
+
+    path: Path
+    branch: str
+    commits: int
+    name: str  # the emulator repository's name: the directory's
+
+    @property
+    def description(self) -> str:
+        return f"{self.path} (branch {self.branch}, {self.commits:,} commits)"
+
+
+@dataclass(frozen=True)
 class Stack:
     """Addresses and handles of everything the demo started."""
 
@@ -75,6 +96,7 @@ class Stack:
     redis_url: str
     app_url: str
     bot_login: str
+    repo: str  # the emulator repository the issue is filed on, in ORG
 
 
 def say(text: str = "") -> None:
@@ -155,15 +177,72 @@ def start_redis(processes: Processes, work: Path) -> str:
     return url
 
 
-def seed_emulator(emulator: GitHubEmulator, secret: str) -> Any:
-    """An organisation with one repository, a user with write access, the App installed."""
+def seed_emulator(emulator: GitHubEmulator, secret: str,
+                  local: LocalRepo | None) -> tuple[EmulatedApp, int, str]:
+    """An organisation with one repository (the example's, or an empty one for a local
+    repository), a user with write access, the App installed: app, installation, repository."""
     app = emulator.create_app(slug="kiln", webhook_secret=secret)
     emulator.add_org(ORG)
     emulator.add_user(USER)
-    emulator.create_repo(ORG, REPO, files=dict(STARTING_FILES))
-    emulator.set_permission(ORG, REPO, USER, "write")
-    emulator.install(app, account=ORG)
-    return app
+    name, branch = (local.name, local.branch) if local else (REPO, "main")
+    emulator.create_repo(ORG, name, files=None if local else dict(STARTING_FILES),
+                         default_branch=branch)
+    emulator.set_permission(ORG, name, USER, "write")
+    return app, emulator.install(app, account=ORG), name
+
+
+# --- a local repository -----------------------------------------------------------------
+
+
+def local_git(path: Path, *args: str) -> str | None:
+    """What `git -C path args` prints, or None when it fails."""
+    done = subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True,
+                          env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def read_local_repo(path: str) -> LocalRepo:
+    """The repository at `path`, checked before anything starts."""
+    top = local_git(Path(path), "rev-parse", "--show-toplevel")
+    if top is None:
+        raise DemoError(f"--repo {path}: not a git repository")
+    root = Path(top)
+    if local_git(root, "rev-parse", "--is-shallow-repository") == "true":
+        raise DemoError(f"--repo {path}: a shallow clone lacks its history; run "
+                        "`git fetch --unshallow` in it first")
+    commits = local_git(root, "rev-list", "--count", "HEAD")
+    if commits is None:
+        raise DemoError(f"--repo {path}: the current branch has no commits yet")
+    # A detached HEAD is loaded as the emulator repository's `main`.
+    branch = local_git(root, "symbolic-ref", "--short", "-q", "HEAD") or "main"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", root.name).strip("-.") or "repo"
+    return LocalRepo(root, branch, int(commits), name)
+
+
+def installation_token(app: EmulatedApp, github_url: str, installation_id: int) -> str:
+    """A token minted as Kiln mints one: the App's JWT, then the REST call."""
+    with GitHub(AppAuthStrategy(app.id, app.private_key_pem), base_url=github_url) as gh:
+        made = gh.rest.apps.create_installation_access_token(installation_id)
+        return made.parsed_data.token
+
+
+def push_local_repo(emulator: GitHubEmulator, token: str, local: LocalRepo) -> None:
+    """Push the current branch, history and all, with git itself over the emulator's HTTP;
+    the token goes in a header of this one command, never into the repository's config."""
+    pair = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    done = subprocess.run(
+        ["git", "-c", f"http.extraHeader=Authorization: Basic {pair}", "push", "--quiet",
+         emulator.clone_url(ORG, local.name), f"HEAD:refs/heads/{local.branch}"],
+        cwd=local.path, capture_output=True, text=True, check=False,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+    if done.returncode != 0:
+        raise DemoError(f"could not push {local.path} into the emulator: "
+                        f"{done.stderr.strip()[-800:]}")
+    modes = [entry.mode for entry in emulator.entries(ORG, local.name, local.branch).values()]
+    kinds = ", ".join(f"{modes.count(mode):,} {word}" for mode, word in LOADED_KINDS.items())
+    history = len(emulator.commits(ORG, local.name, local.branch))
+    say(f"  loaded {local.description} as {ORG}/{local.name}: {len(modes):,} files ({kinds}), "
+        f"{history:,} commits")
 
 
 def kiln_environment(app: Any, github_url: str, redis_url: str, app_url: str,
@@ -234,16 +313,17 @@ def check_docker() -> None:
 # --- the build --------------------------------------------------------------------------
 
 
-def file_issue(emulator: GitHubEmulator, title: str, body: str) -> int:
-    number = emulator.open_issue(ORG, REPO, title, body, USER)
-    emulator.label_issue(ORG, REPO, number, TRIGGER_LABEL, USER)
-    say(f"\n{USER} filed issue {ORG}/{REPO}#{number} \"{title}\" and labelled it "
+def file_issue(emulator: GitHubEmulator, repo: str, title: str, body: str) -> int:
+    number = emulator.open_issue(ORG, repo, title, body, USER)
+    emulator.label_issue(ORG, repo, number, TRIGGER_LABEL, USER)
+    say(f"\n{USER} filed issue {ORG}/{repo}#{number} \"{title}\" and labelled it "
         f"\"{TRIGGER_LABEL}\".\n")
     return number
 
 
-def progress_comment(emulator: GitHubEmulator, number: int, bot_login: str) -> str | None:
-    comments = [c for c in emulator.issue(ORG, REPO, number).comments if c.user == bot_login]
+def progress_comment(stack: Stack, number: int) -> str | None:
+    comments = [c for c in stack.emulator.issue(ORG, stack.repo, number).comments
+                if c.user == stack.bot_login]
     return comments[0].body if comments else None
 
 
@@ -266,7 +346,7 @@ def follow_build(stack: Stack, number: int, timeout: float) -> BuildRecord:
     finished: BuildRecord | None = None
     deadline = time.monotonic() + timeout
     while True:
-        body = progress_comment(stack.emulator, number, stack.bot_login)
+        body = progress_comment(stack, number)
         if body and body != shown:
             say(f"--- progress comment ({time.strftime('%H:%M:%S')}) ---\n{readable(body)}\n")
             shown = body
@@ -300,17 +380,17 @@ def show_pull_request(stack: Stack, record: BuildRecord) -> bool:
     reason = f", {record.stop_reason}" if record.stop_reason else ""
     say(f"Build {record.state}{reason} (job {record.job_id}): {record.iterations} iterations, "
         f"{record.tokens:,} tokens, ${record.cost_usd:.4f}.")
-    pulls = stack.emulator.pulls(ORG, REPO)
+    pulls = stack.emulator.pulls(ORG, stack.repo)
     if not pulls:
         say("No pull request was opened.")
         return False
     pull = pulls[-1]
-    base = stack.emulator.files(ORG, REPO, pull.base_ref)
-    head = stack.emulator.files(ORG, REPO, pull.head_sha)
-    say(f"\nPull request {ORG}/{REPO}#{pull.number}: {pull.title}")
+    base = stack.emulator.files(ORG, stack.repo, pull.base_ref)
+    head = stack.emulator.files(ORG, stack.repo, pull.head_sha)
+    say(f"\nPull request {ORG}/{stack.repo}#{pull.number}: {pull.title}")
     say(f"  branch {pull.head_ref} -> {pull.base_ref}")
     say("  files: " + ", ".join(describe_changes(base, head)))
-    for run in stack.emulator.check_runs(ORG, REPO):
+    for run in stack.emulator.check_runs(ORG, stack.repo):
         if run.head_sha == pull.head_sha:
             say(f"  test result: {run.conclusion} - {run.output.get('title', '')}")
     say(f"  build page: {build_page_url(stack.app_url, record.id)}")
@@ -326,6 +406,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--request", help="what to build (needs a real model: "
                                           "OPENAI_API_KEY and/or OPENAI_BASE_URL)")
+    parser.add_argument("--repo", metavar="PATH",
+                        help="build --request into this local git repository's current "
+                             "branch (files, modes and history) instead of the example")
     parser.add_argument("--timeout", type=float, default=600,
                         help="seconds to wait for the build (default 600)")
     parser.add_argument("--exit", action="store_true",
@@ -347,6 +430,10 @@ def hold(app_url: str) -> None:
 def choose_model(args: argparse.Namespace, stack: ExitStack) -> Model:
     if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"):
         return real_model()
+    if args.repo:
+        raise DemoError("--repo builds with a configured model only, and none is: set "
+                        "OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server, "
+                        "KILN_MODEL for its model); the recorded replay knows only the example")
     if args.request:
         raise DemoError("--request needs a real model: set OPENAI_API_KEY (and OPENAI_BASE_URL "
                         "for an OpenAI-compatible server); without one the demo replays its "
@@ -354,19 +441,29 @@ def choose_model(args: argparse.Namespace, stack: ExitStack) -> Model:
     return replay_model(stack)
 
 
-def start_stack(exits: ExitStack, processes: Processes, model: Model) -> Stack:
-    redis_url = start_redis(processes, processes.log_dir)
+def start_emulator(exits: ExitStack, local: LocalRepo | None) -> tuple[GitHubEmulator, str,
+                                                                       EmulatedApp, str]:
+    """The emulator, seeded (a local repository pushed in): emulator, URL, app, repository."""
     emulator = GitHubEmulator()
     github_url = exits.enter_context(emulator.serve())
     say(f"  GitHub emulator        {github_url}")
-    app = seed_emulator(emulator, secrets.token_hex(16))
+    app, installation_id, repo = seed_emulator(emulator, secrets.token_hex(16), local)
+    if local is not None:
+        push_local_repo(emulator, installation_token(app, github_url, installation_id), local)
+    return emulator, github_url, app, repo
+
+
+def start_stack(exits: ExitStack, processes: Processes, model: Model,
+                emulated: tuple[GitHubEmulator, str, EmulatedApp, str]) -> Stack:
+    emulator, github_url, app, repo = emulated
+    redis_url = start_redis(processes, processes.log_dir)
     port = free_port()
     env = kiln_environment(app, github_url, redis_url, f"http://127.0.0.1:{port}", model)
     app_url = start_web(processes, env, port)
     emulator.set_webhook_url(f"{app_url}/api/github/webhooks")
     start_worker(processes, env, redis_url)
     say(f"  web app and dashboard  {app_url}/builds/")
-    return Stack(emulator, redis_url, app_url, app.bot_login)
+    return Stack(emulator, redis_url, app_url, app.bot_login, repo)
 
 
 def shutdown(processes: Processes, redis_url: str) -> None:
@@ -387,14 +484,21 @@ def shutdown(processes: Processes, redis_url: str) -> None:
 
 
 def run(args: argparse.Namespace, exits: ExitStack, processes: Processes) -> bool:
+    if args.repo and not args.request:
+        raise DemoError("--repo needs --request: say what to build in it")
+    local = read_local_repo(args.repo) if args.repo else None
     check_docker()
+    say("Kiln demo")
+    # A local repository is loaded before the model is chosen, so a missing model is the
+    # only thing left to fix when the demo stops there.
+    emulated = start_emulator(exits, local)
     model = choose_model(args, exits)
-    say(f"Kiln demo\n  model: {model.description}")
-    stack = start_stack(exits, processes, model)
+    say(f"  model: {model.description}")
+    stack = start_stack(exits, processes, model, emulated)
     exits.callback(shutdown, processes, stack.redis_url)
     title, body = (args.request.splitlines()[0][:70], args.request) if args.request else (
         EXAMPLE_TITLE, EXAMPLE_REQUEST)
-    number = file_issue(stack.emulator, title, body)
+    number = file_issue(stack.emulator, stack.repo, title, body)
     record = follow_build(stack, number, args.timeout)
     shown = show_pull_request(stack, record)
     if model.replay:

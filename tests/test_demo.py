@@ -16,7 +16,9 @@ import httpx
 import pytest
 
 from emulators.localhost import NotReady, wait_until
+from emulators.model import ScriptedModel, Turn
 from tests.bot.sse_client import Event, read_events
+from tests.worker import e2e_scripts as script
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scripts" / "demo.py"
@@ -29,10 +31,12 @@ pytestmark = pytest.mark.docker
 class DemoRun:
     """The demo as a subprocess in its own session, its output collected line by line."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, model_url: str | None = None) -> None:
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("OPENAI_", "KILN_MODEL"))}
         env["PYTHONPATH"] = str(ROOT)
+        if model_url is not None:  # a configured model, as a user's would be
+            env.update(OPENAI_BASE_URL=model_url, OPENAI_API_KEY="demo-test")
         self.proc = subprocess.Popen([sys.executable, str(DEMO), *args], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      start_new_session=True)
@@ -148,4 +152,76 @@ def test_ctrl_c_stops_everything_the_demo_started(docker_client: Any) -> None:
     os.killpg(run.proc.pid, signal.SIGINT)
     assert run.finish(90) == 130, run.output
     assert "interrupted" in run.output
+    assert_all_stopped(run)
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {"PATH": os.environ["PATH"], "HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def local_repository(repo: Path) -> Path:
+    """A small project on branch `trunk` with two commits: a package, a test, an executable,
+    a symlink and a submodule entry."""
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / "pkg" / "__init__.py").write_text("")
+    (repo / "pkg" / "core.py").write_text("def add(a, b):\n    return a + b\n")
+    (repo / "tests" / "test_core.py").write_text("from pkg.core import add\n")
+    run_script = repo / "run.sh"
+    run_script.write_text("#!/bin/sh\npython3 -m pytest -q\n")
+    run_script.chmod(0o755)
+    _git(repo, "init", "-q", "-b", "trunk")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "first")
+    (repo / "core.py").symlink_to("pkg/core.py")
+    _git(repo, "add", ".")
+    _git(repo, "update-index", "--add", "--cacheinfo", f"160000,{'ab' * 20},vendor/lib")
+    _git(repo, "commit", "-q", "-m", "second")
+    return repo
+
+
+def test_demo_loads_a_local_repository_then_says_it_needs_a_model(tmp_path: Path) -> None:
+    repo = local_repository(tmp_path / "my project")
+    run = DemoRun("--repo", str(repo), "--request", "Add a subtract function", "--exit")
+    assert run.finish(120) == 1, run.output
+    out = run.output
+    assert "(branch trunk, 2 commits)" in out, out
+    assert ("as kiln-demo/my-project: 6 files (1 executable, 1 symlinks, 1 submodules), "
+            "2 commits" in out), out
+    assert "--repo builds with a configured model only" in out and "OPENAI_API_KEY" in out
+    assert run.started_pids() == {}  # stopped before Redis, the web app or a worker
+
+
+def test_demo_refuses_a_directory_that_is_not_a_repository(tmp_path: Path) -> None:
+    run = DemoRun("--repo", str(tmp_path), "--request", "Add a subtract function")
+    assert run.finish(60) == 1
+    assert "not a git repository" in run.output
+
+
+SUB_CORE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+SUB_TEST = ("from pkg.core import add, sub\n\n\ndef test_both():\n"
+            "    assert (add(2, 3), sub(5, 3)) == (5, 2)\n")
+
+
+def test_demo_builds_a_request_into_a_local_repository(tmp_path: Path,
+                                                      docker_client: Any) -> None:
+    repo = local_repository(tmp_path / "calc")
+    turns = [script.plan(expect="subtract", files=["pkg/core.py", "tests/test_core.py"]),
+             Turn.tool_calls([script.write("pkg/core.py", SUB_CORE),
+                              script.write("tests/test_core.py", SUB_TEST)]),
+             Turn.tool_calls([script.finish("Added sub.")])]
+    model = ScriptedModel(turns)
+    with model.serve() as url:
+        run = DemoRun("--repo", str(repo), "--request", "Add a subtract function to pkg.core",
+                      "--exit", "--timeout", "240", model_url=url)
+        code = run.finish(300)
+    out = run.output
+    assert code == 0, out
+    assert "as kiln-demo/calc: 6 files" in out and "real model" in out
+    assert re.search(r"Pull request kiln-demo/calc#\d+", out), out
+    assert "~ pkg/core.py" in out and "test result: success" in out
+    model.assert_done()
     assert_all_stopped(run)

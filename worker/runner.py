@@ -1,5 +1,7 @@
 """`KilnWorker`: the RQ worker class that loads the settings once, reaps orphaned sandboxes,
-and reports every failed job on its issue."""
+checks Docker on every maintenance pass, reports every failed job on its issue (a dead worker's
+too, whichever queues it served) or queues a build the infrastructure lost once more, keeps
+the redelivery job scheduled, and rides out Redis restarts."""
 
 from __future__ import annotations
 
@@ -10,18 +12,24 @@ from typing import Any
 
 import docker
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue
 from rq.job import Job
 
 from kiln.jobs import BuildJob, CommandJob, ReviseJob
+from kiln.metrics import SharedMetrics
 from kiln.rqjob import JOB_SERIALIZER, KilnJob
 from kiln.settings import load_settings
 from sandbox import reap_orphans
+from worker.docker_check import DockerCheck
 from worker.flows.ending import JobEnding
 from worker.flows.failure import FailureReporter
 from worker.jobs import ending_for
 from worker.llm import make_llm
+from worker.outage import OutageTolerantWorker, riding_out
 from worker.runtime import Runtime, install
+from worker.state.liveness import sweep_abandoned
+from worker.state.periodic import keep_redelivery_scheduled
+from worker.state.queue import enqueue_once
 from worker.warmup import warm_up
 
 log = logging.getLogger(__name__)
@@ -45,7 +53,7 @@ def kiln_queues(queues: Queue | str | Iterable[Queue | str], connection: Redis |
             for q in listed]
 
 
-class KilnWorker(Worker):
+class KilnWorker(OutageTolerantWorker):
     """Use as `rq worker --worker-class worker.runner.KilnWorker`."""
 
     def __init__(self, queues: Any, *args: Any, **kwargs: Any) -> None:
@@ -58,11 +66,31 @@ class KilnWorker(Worker):
         super().__init__(kiln_queues(queues, kwargs.get("connection")), *args, **kwargs)
         self.runtime = Runtime.create(settings, self.connection, make_llm)
         install(self.runtime)
-        reporter = FailureReporter(self._open_ending)
+        reporter = FailureReporter(self._open_ending, self._requeue)
         self.push_exc_handler(reporter)
         self._work_horse_killed_handler = reporter.horse_killed
+        self._docker_check = DockerCheck(self.runtime.open_docker, SharedMetrics(self.connection))
         self._reap_orphans()
         warm_up()
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's pass (at start and every `--maintenance-interval` while idle), plus the Docker
+        check `/healthz` reports and the next redelivery pass kept scheduled."""
+        super().run_maintenance_tasks()
+        with riding_out("Kiln's maintenance"):
+            self._docker_check.run()
+            keep_redelivery_scheduled(self.connection, self.runtime.settings)
+
+    def clean_registries(self) -> None:
+        """RQ's clean-up of the queues served here, then the search for abandoned jobs on
+        Kiln's other queues: a worker serving only commands reports a dead build worker's
+        job within the heartbeat's lapse, even with no other build worker running."""
+        super().clean_registries()
+        settings = self.runtime.settings
+        served = set(self.queue_names())
+        others = [name for name in (settings.queue_name, settings.command_queue_name)
+                  if name not in served]
+        sweep_abandoned(kiln_queues(others, self.connection), self._exc_handlers)
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         remaining = (job.timeout - working_time) if job.timeout and job.timeout > 0 else None
@@ -74,6 +102,9 @@ class KilnWorker(Worker):
     def _open_ending(self, job: BuildJob | ReviseJob | CommandJob) -> Iterator[JobEnding]:
         with self.runtime.github.installation(job.installation_id) as gh:
             yield ending_for(self.runtime, gh, job)
+
+    def _requeue(self, job: BuildJob | ReviseJob, job_id: str) -> None:
+        enqueue_once(self.runtime.queue(), job, job_id, self.runtime.settings)
 
     def _reap_orphans(self) -> None:
         older_than = self.runtime.settings.job_timeout_seconds + ORPHAN_MARGIN_SECONDS

@@ -15,6 +15,7 @@ from kiln.settings import Settings
 from worker.github.clients import GitHubClients
 from worker.state.ledger import JobLedger
 from worker.state.records import Records
+from worker.watchdog import Watchdog
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,11 @@ class Runtime:
     github: GitHubClients
     records: Records
     open_docker: Callable[[], docker.DockerClient]
-    open_llm: Callable[[Settings], Any]
+    open_llm: Callable[[Settings, Watchdog], Any]
 
     @classmethod
     def create(cls, settings: Settings, redis_client: Redis,
-               open_llm: Callable[[Settings], Any]) -> Runtime:
+               open_llm: Callable[[Settings, Watchdog], Any]) -> Runtime:
         retention = settings.history_retention_days * 24 * 3600
         records = Records(BuildHistory.from_settings(redis_client, settings),
                           JobLedger(redis_client, retention), settings.public_url)

@@ -99,3 +99,32 @@ def test_env_example_documents_every_setting() -> None:
     documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", text, re.MULTILINE))
 
     assert documented == {name.upper() for name in Settings.model_fields}
+
+
+def test_without_any_app_setting_only_the_web_process_starts(valid) -> None:
+    for name in ("github_app_id", "github_private_key", "github_webhook_secret"):
+        del valid[name]
+
+    web = load_settings(**valid, app_required=False)
+
+    assert not web.app_configured
+    assert "no GitHub App is configured" in failure(**valid)  # the worker's start-up
+    with pytest.raises(SettingsError, match="/setup page"):
+        _ = web.app
+
+
+def test_a_partly_configured_app_stops_even_the_web_process(valid) -> None:
+    del valid["github_webhook_secret"]
+
+    with pytest.raises(SettingsError, match="GITHUB_WEBHOOK_SECRET"):
+        load_settings(**valid, app_required=False)
+
+
+def test_configured_app_is_one_typed_value(valid, app_private_key) -> None:
+    settings = load_settings(**valid)
+
+    assert settings.app_configured
+    assert (settings.app.app_id, settings.app.webhook_secret) == (7, "s")
+    assert settings.app.private_key_pem == app_private_key
+    assert app_private_key not in repr(settings.app)
+    assert settings.github_web_url == "https://github.com"

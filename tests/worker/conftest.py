@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,13 @@ from rq import Worker
 
 from bot.app import create_app
 from emulators.github import EmulatedApp, GitHubEmulator
-from emulators.localhost import NotReady, wait_until
+from emulators.localhost import (
+    REDIS_STOP_SECONDS,
+    NotReady,
+    redis_command,
+    wait_for_redis,
+    wait_until,
+)
 from emulators.model import ScriptedModel
 from emulators.serving import serving
 from kiln.settings import Settings
@@ -137,10 +143,11 @@ class KilnStack:
         return self.world.emulator
 
     def start_worker(self, commands_only: bool = False) -> subprocess.Popen[bytes]:
-        """A real `rq worker` process with the KilnWorker class, ready to take jobs: commands
-        first, then builds (as the Procfile's `worker`), or commands only (its `commands`)."""
+        """A real `rq worker` process with the KilnWorker class and RQ's scheduler, ready to
+        take jobs: commands first, then builds (as the Procfile's `worker`), or commands only
+        (its `commands`)."""
         name = f"kiln-test-{len(self.workers)}"
-        queues = [self.settings.command_queue_name]
+        queues = ["--with-scheduler", self.settings.command_queue_name]
         if not commands_only:
             queues.append(self.settings.queue_name)
         with (self.workdir / f"{name}.log").open("w") as log:
@@ -213,7 +220,7 @@ def _worker_env(settings: Settings, model_url: str) -> dict[str, str]:
         "PYTHONPATH": str(root),
         "GITHUB_APP_ID": str(settings.github_app_id),
         "GITHUB_PRIVATE_KEY": settings.private_key_pem,
-        "GITHUB_WEBHOOK_SECRET": settings.github_webhook_secret.get_secret_value(),
+        "GITHUB_WEBHOOK_SECRET": settings.app.webhook_secret,
         "GITHUB_API_URL": settings.github_api_url,
         "GITHUB_APP_SLUG": settings.github_app_slug,
         "REDIS_URL": settings.redis_url,
@@ -222,16 +229,49 @@ def _worker_env(settings: Settings, model_url: str) -> dict[str, str]:
         "MODEL_MAX_RETRIES": "0",
         "PROGRESS_EDIT_INTERVAL_SECONDS": str(settings.progress_edit_interval_seconds),
         "PUBLIC_URL": settings.public_url or "",
+        "REDELIVERY_INTERVAL_SECONDS": str(settings.redelivery_interval_seconds),
+        "STALL_SECONDS": str(settings.stall_seconds),
     })
     return env
 
 
+class RestartableRedis:
+    """A private redis-server keeping its data in an append-only file, as compose.yaml's does,
+    so that it can be stopped and started again on the same port with its data."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.argv, self.url = redis_command(workdir)
+        self.argv[self.argv.index("--appendonly") + 1] = "yes"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        proc = self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL)
+        wait_for_redis(self.url, alive=lambda: proc.poll() is None)
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM): Redis writes what it holds to its file and exits."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(REDIS_STOP_SECONDS)
+
+
+@pytest.fixture
+def restartable_redis(tmp_path: Path) -> Iterator[RestartableRedis]:
+    """Ask for it before `start_kiln`, which then stops its workers while Redis still runs."""
+    workdir = tmp_path / "redis"
+    workdir.mkdir()
+    server = RestartableRedis(workdir)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def start_kiln(github_world: GitHubWorld, make_settings: Callable[..., Settings],
-               redis_conn: redis.Redis, docker_client: Any,
+               redis_url: str, redis_conn: redis.Redis, docker_client: Any,
                tmp_path: Path) -> Iterator[Callable[..., KilnStack]]:
     """Start Kiln against a script of model turns: `start_kiln(turns, workers=1)`, plus
-    `command_workers` that take commands only."""
+    `command_workers` that take commands only (and `redis_url=` for a Redis of its own)."""
     with ExitStack() as stack:
         stacks: list[KilnStack] = []
 
@@ -243,7 +283,9 @@ def start_kiln(github_world: GitHubWorld, make_settings: Callable[..., Settings]
             model_url = stack.enter_context(model.serve())
             web_url = stack.enter_context(_serve_web(settings))
             github_world.emulator.set_webhook_url(f"{web_url}/api/github/webhooks")
-            kiln = KilnStack(github_world, model, settings, redis_conn,
+            connection = redis_conn if settings.redis_url == redis_url else \
+                stack.enter_context(closing(redis.Redis.from_url(settings.redis_url)))
+            kiln = KilnStack(github_world, model, settings, connection,
                              _worker_env(settings, model_url), tmp_path, docker_client, [],
                              web_url)
             stacks.append(kiln)

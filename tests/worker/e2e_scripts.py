@@ -58,3 +58,28 @@ def revision() -> list[Turn]:
     return [plan(expect=REVIEW_COMMENT, goal="document sub", files=["calc.py"]),
             Turn.tool_calls([write("calc.py", REVISED_CALC)]),
             Turn.tool_calls([finish("Documented sub.")])]
+
+
+STEPS = ["write sub", "test sub", "document sub"]
+README = "# calc\n\n`sub(a, b)` is a minus b.\n"
+TIGHT_BUDGET = "budgets:\n  model_calls: 3\n"  # the plan and two turns: too few for STEPS
+
+
+def complete(step: int, note: str = "") -> ToolCall:
+    return ToolCall("complete_step", {"step": step, "note": note})
+
+
+def budget_stopped_build() -> list[Turn]:
+    """Plans three steps, does the first, and (within TIGHT_BUDGET) runs out of model calls
+    in the second."""
+    return [plan(steps=STEPS),
+            Turn.tool_calls([write("calc.py", CALC), complete(1, "sub in calc.py")]),
+            Turn.tool_calls([write("test_calc.py", CALC_TEST)])]
+
+
+def continued_build() -> list[Turn]:
+    """The run after `budget_stopped_build`: no plan (the summary of run 1 must reach it); it
+    ticks the other steps off and finishes."""
+    return [Turn.tool_calls([write("README.md", README), complete(2), complete(3)],
+                            expect="Run 1 stopped: model call budget spent"),
+            Turn.tool_calls([finish("Added, tested and documented sub.")])]

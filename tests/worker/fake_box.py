@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import select
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -19,7 +21,8 @@ from types import TracebackType
 from typing import IO, Any
 
 from kiln.settings import Settings
-from sandbox import SandboxConfig, archive, command, container, deps, listing
+from sandbox import SandboxConfig, archive, command, container, deps, install_outputs, listing
+from sandbox.box import GIT_ENV, GIT_OPTIONS
 from sandbox.output import CappedOutput
 from sandbox.result import TIMEOUT_EXIT_CODE, ExecResult
 
@@ -92,18 +95,21 @@ class FakeBox:
     Use it only to run commands the tests themselves wrote, never code from a model.
 
     What it keeps of the real one: files put are written just before the next command (a
-    refused write fails that command with 125), with their modes; ``changed_files`` compares
-    size and mtime against a baseline of what was put or deleted through the API, caches
-    excluded (the real listing command); commands run under ``sh -c`` with Kiln's sandbox
+    refused write fails that command with 125), with their modes; ``changed_paths`` compares
+    listings (the real listing command, caches excluded) against a baseline of what was put or
+    deleted through the API and the last look; ``git`` runs the host's git with the real
+    one's index and settings; commands run under ``sh -c`` with Kiln's sandbox
     environment, output capped head and tail; a timeout kills the process group (124,
     ``timed_out``) and whatever a command leaves in its group is killed when it ends;
-    ``install`` runs beside the workspace in a dependency directory holding the manifests
-    (on ``PATH``), cached by image, command and manifests (a second install in one box starts
-    from the image the first made, so only another box sharing the ``DepsCache``, as
-    FakeSandboxes' boxes do, sees a hit; the real cache is global). What it cannot: uid 1000, a
-    read-only dependency directory, no network, ``oom_killed``, and processes that leave the
-    process group survive. pip user installs fail (the virtualenv refuses them), and installed
-    files that name their own absolute path break when a cache hit copies them to another box.
+    ``install`` runs on a copy of the workspace, into a dependency directory (on ``PATH``)
+    that also keeps what the install added to the workspace, put back after it; cached by
+    image, command and manifests (a second install in one box starts from the image the
+    first made, so only another box sharing the ``DepsCache``, as FakeSandboxes' boxes do,
+    sees a hit; the real cache is global). What it cannot: uid 1000, a read-only dependency
+    directory, no network, ``oom_killed``, and processes that leave the process group
+    survive. pip user installs fail (the virtualenv refuses them); the copy the install runs
+    on is not at the workspace's own path, and installed files that name their own absolute
+    path break when a cache hit copies them to another box.
 
     ``calls`` records every call, for tests to assert on.
     """
@@ -141,7 +147,17 @@ class FakeBox:
         mtime_us = listing.to_microseconds(repr(round(time.time(), 6)))
         self._pending.append((checked, mtime_us))
         for path, content in checked.items():
-            self._baseline[path] = listing.Stamp(len(_bytes_of(content)), mtime_us)
+            data, mode = content if isinstance(content, tuple) else (content, archive.FILE_MODE)
+            self._baseline[path] = listing.Stamp(len(data), mtime_us, mode)
+
+    def put_archive(self, data: bytes) -> None:
+        """Unpack a tar into the workspace as it is; it becomes the baseline, as in the real."""
+        self.calls.append(Call("put_archive"))
+        workspace = self._live_workspace()
+        self._settle()
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            tar.extractall(workspace, filter=_as_test_user)
+        self._baseline = self._listing()
 
     def read_file(self, path: str) -> bytes:
         """A workspace file's bytes; FileNotFoundError when it is absent."""
@@ -178,15 +194,26 @@ class FakeBox:
         self.calls.append(Call("list_files"))
         return sorted(self._listing())
 
-    def changed_files(self) -> dict[str, bytes | None]:
-        """Files commands changed since start: new bytes, or None when deleted."""
-        self.calls.append(Call("changed_files"))
-        changed, deleted = listing.compare(self._baseline, self._listing())
+    def changed_paths(self) -> dict[str, listing.Stamp | None]:
+        """What commands changed since the last look, as the real one compares listings."""
+        self.calls.append(Call("changed_paths"))
+        now = self._listing()
+        changed = listing.compare(self._baseline, now)
+        self._baseline = now
+        return changed
+
+    def git(self, args: Sequence[str], stdin: bytes = b"") -> bytes:
+        """Run the host's git in the workspace with the real sandbox's index and settings."""
+        self.calls.append(Call("git", (list(args),)))
         workspace = self._live_workspace()
-        result: dict[str, bytes | None] = {path: (workspace / path).read_bytes()
-                                           for path in changed}
-        result.update(dict.fromkeys(deleted))
-        return result
+        self._settle()
+        env = {**self._env(), **GIT_ENV, "GIT_INDEX_FILE": str(self.tmp / "kiln-index")}
+        done = subprocess.run(["git", *GIT_OPTIONS, *args], cwd=workspace, env=env,
+                              input=stdin, capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"git {args[0]} failed ({done.returncode}): "
+                               f"{done.stderr.decode(errors='replace')[-500:]}")
+        return done.stdout
 
     def _listing(self) -> dict[str, listing.Stamp]:
         # The real sandbox's own find command, so exclusions and mtime precision match.
@@ -247,44 +274,59 @@ class FakeBox:
 
     def install(self, cmd: str, manifests: Mapping[str, bytes], timeout: float | None = None,
                 on_output: OutputCallback | None = None) -> ExecResult:
-        """Install into the dependency directory, cached by image, command and manifests.
+        """Install against a copy of the workspace into the dependency directory, cached by
+        image, command and manifests.
 
-        On success (or a cache hit, ``cached=True``) later commands see what it installed; on
-        failure the directory is as it was. Files put and not yet written stay queued.
+        On success (or a cache hit, ``cached=True``) later commands see what it installed and
+        what it added to the workspace (excluded from git, not reported as changed); on
+        failure nothing changes. Files put and not yet written are written first.
         """
         self.calls.append(Call("install", (cmd, dict(manifests), timeout)))
         with self._lock:
-            self._live_workspace()
+            self._settle()
             tag = f"{deps.DEPS_REPOSITORY}:{deps.cache_key(self.image, cmd, manifests)}"
             if self.cache.has(tag):
                 self.cache.restore(tag, self.deps)
                 self.image = tag
+                self._restore()
                 return ExecResult(0, "", "", 0.0, cached=True)
             limit = self.limits.install_timeout if timeout is None else timeout
-            return self._install(cmd, manifests, limit, on_output, tag)
+            return self._install(cmd, limit, on_output, tag)
 
-    def _install(self, cmd: str, manifests: Mapping[str, bytes], limit: float,
-                 on_output: OutputCallback | None, tag: str) -> ExecResult:
-        # The real installer is a copy of the current image, so a failure leaves the sandbox
-        # as it was; installing in place keeps the paths tools record (shebangs) right.
-        checked = {archive.workspace_path(name): data for name, data in manifests.items()}
+    def _install(self, cmd: str, limit: float, on_output: OutputCallback | None,
+                 tag: str) -> ExecResult:
+        # As the real one: the install runs on a copy of the workspace (a failure changes
+        # nothing there), and what it adds to it is kept with the dependencies and put back.
+        # The dependency directory is installed in place, so the paths tools record
+        # (shebangs) stay right, and restored from a copy on failure.
         assert self.root is not None
-        before = self.root / "deps-before"
+        before, scratch = self.root / "deps-before", self.root / "install-workspace"
         shutil.copytree(self.deps, before, symlinks=True)
-        mtime_us = listing.to_microseconds(repr(round(time.time(), 6)))
-        for name, data in checked.items():
-            _write(self.deps, name, data, mtime_us)
+        listed = str(self.tmp / "kiln-before")
+        install_outputs.stage(str(self.workspace), str(scratch), listed)
         env = self._env(deps.INSTALL_ENV)
-        result = _run(command.argv_for(cmd), limit, env, self.deps,
+        result = _run(command.argv_for(cmd), limit, env, scratch,
                       _Output(self.limits.output_cap, on_output))
         if result.ok:
+            install_outputs.keep(str(scratch), listed, *self._kept())
             self.cache.store(tag, self.deps)
             self.image = tag
             shutil.rmtree(before)
+            self._restore()
         else:
             shutil.rmtree(self.deps)
             before.rename(self.deps)
+        shutil.rmtree(scratch)
         return result
+
+    def _kept(self) -> tuple[str, str]:
+        """Where the real image keeps the install's own files, and their names, moved here."""
+        return self._moved(install_outputs.KEPT), self._moved(install_outputs.ROOTS)
+
+    def _restore(self) -> None:
+        roots = install_outputs.restore(str(self.workspace), *self._kept())
+        self._baseline.update({path: stamp for path, stamp in self._listing().items()
+                               if install_outputs.within(path, roots)})
 
     # --- lifetime ------------------------------------------------------------
 
@@ -402,8 +444,10 @@ def _wait(proc: subprocess.Popen[bytes], limit: float) -> bool:
     return not ready
 
 
-def _bytes_of(content: archive.FileContent) -> bytes:
-    return content[0] if isinstance(content, tuple) else content
+def _as_test_user(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
+    """A member owned by whoever runs the tests (as the real one's belong to its user)."""
+    checked = tarfile.tar_filter(member, dest)
+    return checked.replace(uid=os.getuid(), gid=os.getgid(), uname="", gname="")
 
 
 def _write(root: Path, path: str, content: archive.FileContent, mtime_us: int) -> None:

@@ -14,7 +14,7 @@ from openai.types.chat import ChatCompletionMessage
 from pydantic import ValidationError
 
 from kiln.settings import Settings
-from worker.builder import Budget, BuildRequest, Plan, Prices, StopReason, Usage
+from worker.builder import Budget, BuildRequest, Feedback, Plan, Prices, StopReason, Usage
 from worker.builder.budget import (
     MIN_ANSWER_TOKENS,
     Estimate,
@@ -37,7 +37,6 @@ from worker.builder.runner import task_prompt
 from worker.builder.testfiles import is_test_path
 from worker.builder.tools import TOOLS
 from worker.builder.transcript import ELIDE_BATCH_CHARS, ELIDED_ARGUMENTS, ELIDED_OUTPUT, Transcript
-from worker.builder.treemap import tree_map
 from worker.llm import make_llm
 
 
@@ -164,7 +163,7 @@ def test_plan_format_is_strict_json_schema() -> None:
 def test_tool_definitions_are_fixed() -> None:
     names = [tool["function"]["name"] for tool in TOOLS]
     assert names == ["list_files", "read_file", "write_file", "edit_file", "delete_file",
-                     "run_command", "run_tests", "finish"]
+                     "run_command", "run_tests", "complete_step", "finish"]
     assert json.dumps(TOOLS) == json.dumps(TOOLS)
     assert all(tool["function"]["description"] for tool in TOOLS)
 
@@ -260,15 +259,14 @@ def make_request(**changes: Any) -> BuildRequest:
 
 def test_task_prompt_maps_the_tree_without_contents() -> None:
     files = {f"pkg/m{n:03}.py": b"SECRET" * n for n in range(500)}
-    text = task_prompt(make_request(files=files, instructions="Use tabs.", test_command="tox"))
-    assert "pkg/m001.py (6 B)" in text and "SECRET" not in text
-    assert "... and 100 more files (use list_files)" in text
+    text = task_prompt(make_request(files=files, instructions="Use tabs.", test_command="tox",
+                                    body="The bug is in pkg/m321.py.",
+                                    feedback=(Feedback("Rename it.", path="pkg/m007.py"),)))
+    assert "\npkg/ (500, 731.0 KB)\n  m000.py (0 B)\n  m001.py (6 B)\n" in text
+    assert "SECRET" not in text and "  ... 475 more files" in text
+    assert "Named in the request:\npkg/m321.py (1.9 KB)\npkg/m007.py (42 B)\n" in text
     assert "Use tabs." in text and "- test_command: tox" in text
     assert "new project" in task_prompt(make_request())
-
-
-def test_tree_map_sizes() -> None:
-    assert tree_map({"b": b"x" * 2048, "a": b""}) == "a (0 B)\nb (2.0 KB)"
 
 
 def test_system_prompt_is_constant() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from emulators.model import ScriptedModel, ToolCall, Turn
 from kiln.settings import Settings
+from tests.worker.blobs import blob_id
 from tests.worker.fake_box import FakeSandboxes
 from worker.builder import (
     Budget,
@@ -185,7 +186,8 @@ def test_existing_tests_that_break_are_caught_and_reported(build: Callable[..., 
     ], req)
     model.assert_done()
     first_prompt = model.requests[0]["messages"][1]["content"]
-    assert "tests/test_calc.py (" in first_prompt and "Keep functions tiny." in first_prompt
+    assert "\ntests/ (1, " in first_prompt and "\n  test_calc.py (" in first_prompt
+    assert "Keep functions tiny." in first_prompt
     assert "[comment 77] calc.py:2: please add mul" in first_prompt
     assert "return a + b" not in first_prompt
     assert "Not finished" in model.requests[2]["messages"][-1]["content"]
@@ -299,12 +301,29 @@ def test_install_runs_when_manifests_change_and_its_failure_reaches_the_model(
     model.assert_done()
     assert result.passed
     installs = [step.message for step in result.steps if step.kind is StepKind.INSTALL]
-    assert installs[0] == "install failed: exit code 1"
-    assert installs[1].startswith("installed dependencies")
+    assert installs[0].startswith("install failed: exit code 1 after ")
+    assert installs[1].startswith("dependencies installed in ")
     [box] = sandboxes.boxes
     assert [args[:2] for args in box.called("install")] == [
-        (install, {"requirements.txt": b"broken-package\n"}),
-        (install, {"requirements.txt": b"# nothing needed\n"})]
+        (install, {"requirements.txt": blob_id(b"broken-package\n")}),
+        (install, {"requirements.txt": blob_id(b"# nothing needed\n")})]
+
+
+def test_a_nested_manifest_is_part_of_what_the_install_is_keyed_on(
+        build: Callable[..., Any], sandboxes: FakeSandboxes) -> None:
+    core = "libs/core/pyproject.toml"
+    result, model = build([
+        plan_turn(install_command="true"),
+        Turn.tool_calls([write(core, "[project]\nname = 'core'\n"), write("calc.py", CALC),
+                         write("test_calc.py", CALC_TEST), ToolCall("run_tests", {})]),
+        Turn.tool_calls([write(core, "[project]\nname = 'core2'\n"), finish()]),
+    ])
+    model.assert_done()
+    assert result.passed
+    [box] = sandboxes.boxes
+    assert [args[1] for args in box.called("install")] == [
+        {core: blob_id(b"[project]\nname = 'core'\n")},
+        {core: blob_id(b"[project]\nname = 'core2'\n")}]
 
 
 def sent_prompt(body: dict[str, Any]) -> int:

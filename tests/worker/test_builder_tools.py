@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from worker.builder.workspace import Box, Workspace
 START = {"app.py": b"x = 1\ny = 1\nz = 2\n", "logo.png": b"\x89PNG\xff\xfe"}
 
 
-def make_toolbox(box: Box, files: dict[str, bytes] = START,
+def make_toolbox(box: Box, files: Mapping[str, bytes] = START,
                  protection: Protection | None = None) -> Toolbox:
     plan = Plan(goal="g", language="python", files=[], install_command=None,
                 test_command="python3 -m pytest -q", steps=["s"])
@@ -73,8 +73,8 @@ def test_edit_file_needs_exactly_one_occurrence(toolbox: Toolbox) -> None:
 
 
 def test_bad_calls_come_back_as_errors(toolbox: Toolbox) -> None:
-    assert call(toolbox, "read_file", path="logo.png") == \
-        "Error: read_file failed: logo.png is a binary file (6 bytes)"
+    assert call(toolbox, "read_file", path="logo.png").startswith(
+        "[logo.png is binary (PNG image, 6 B): read_file shows text only.")
     assert "points outside the workspace" in call(toolbox, "write_file", path="../x", content="")
     assert "Field required" in call(toolbox, "write_file", path="a.py")
     assert "Extra inputs are not permitted" in call(toolbox, "read_file", path="a", mode="r")
@@ -121,12 +121,12 @@ def test_edits_reach_the_sandbox_in_one_batch_before_the_next_command(
     call(toolbox, "write_file", path="a.py", content="a = 1\n")
     call(toolbox, "edit_file", path="a.py", old="a = 1", new="a = 2")
     call(toolbox, "delete_file", path="logo.png")
-    assert box.calls == []
+    assert [entry.method for entry in box.calls] == ["put_archive"]  # the starting tree
     assert call(toolbox, "run_command", command="cat a.py; ls", timeout=7).endswith(
         "--- stdout ---\na = 2\na.py\napp.py")
     assert [entry.method for entry in box.calls] == [
-        "put_files", "delete_files", "exec", "changed_files"]
-    assert box.called("put_files") == [({"app.py": START["app.py"], "a.py": b"a = 2\n"},)]
+        "put_archive", "put_files", "delete_files", "exec", "changed_paths"]
+    assert box.called("put_files") == [({"a.py": (b"a = 2\n", 0o644)},)]
     assert box.called("delete_files") == [(["logo.png"],)]
     assert box.called("exec") == [("cat a.py; ls", 7.0)]
 

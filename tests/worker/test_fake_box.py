@@ -22,10 +22,10 @@ from worker.builder.workspace import Box
 
 AnyBox = FakeBox | Sandbox
 KINDS = ["fake", pytest.param("docker", marks=pytest.mark.docker)]
-HELLO = "mkdir -p bin && printf '#!/bin/sh\\necho installed\\n' > bin/kiln-hello " \
-    "&& chmod +x bin/kiln-hello"
-# Shows the manifests are there and the workspace is not, then installs a command.
-INSTALL = f"cat requirements.txt; test ! -e keep.txt && {HELLO}"
+HELLO = ('mkdir -p "$PYTHONUSERBASE/bin" && printf \'#!/bin/sh\\necho installed\\n\' > '
+         '"$PYTHONUSERBASE/bin/kiln-hello" && chmod +x "$PYTHONUSERBASE/bin/kiln-hello"')
+# Shows the workspace is there, installs a command, and adds to the workspace.
+INSTALL = f"cat requirements.txt keep.txt && {HELLO} && mkdir -p vendor && echo v > vendor/v.txt"
 
 
 class Opener:
@@ -99,19 +99,25 @@ def test_files_reach_commands_with_their_modes(box: AnyBox) -> None:
         box.put_files({"../escape.txt": b"x"})
 
 
-def test_changed_files_are_what_commands_changed_since_start(box: AnyBox) -> None:
+def test_changed_paths_are_what_commands_changed_since_the_last_look(box: AnyBox) -> None:
     box.put_files({"same_size.py": b"x = 1\n", "gone.py": b"bye\n", "kept.py": b"keep\n",
-                   "touched.py": b"t\n"})
+                   "touched.py": b"t\n", "run.sh": (b"#!/bin/sh\n", 0o755)})
     box.exec("printf 'x = 2\\n' > same_size.py; rm gone.py; mkdir new; echo hi > new/f.txt; "
-             "touch touched.py; mkdir -p pkg/__pycache__ .pytest_cache node_modules/m .git && "
+             "touch touched.py; ln -s kept.py link.py; "
+             "mkdir -p pkg/__pycache__ .pytest_cache node_modules/m .git && "
              "touch pkg/__pycache__/m.pyc stray.pyc .pytest_cache/v node_modules/m/i.js .git/HEAD")
-    # Same bytes with a new mtime count as changed: the rule is size and mtime, as listed.
-    assert box.changed_files() == {"same_size.py": b"x = 2\n", "gone.py": None,
-                                   "new/f.txt": b"hi\n", "touched.py": b"t\n"}
+    # Same bytes with a new mtime count as changed: the rule is the listing's stamp.
+    changed = box.changed_paths()
+    assert sorted(changed) == ["gone.py", "link.py", "new/f.txt", "same_size.py", "touched.py"]
+    assert changed["gone.py"] is None
+    link = changed["link.py"]
+    assert link is not None and (link.target, link.size) == ("kept.py", 7)
     box.put_files({"same_size.py": b"x = 3\n"})
     box.delete_files(["new/f.txt", "never-existed.txt"])
-    # Reading changes moves nothing: only put_files and delete_files move the baseline.
-    assert box.changed_files() == {"gone.py": None, "touched.py": b"t\n"}
+    box.exec("chmod -x run.sh")
+    # A look moves the baseline; what the caller put or deleted is never reported.
+    assert list(box.changed_paths()) == ["run.sh"]
+    assert box.changed_paths() == {}
 
 
 def test_what_is_in_the_way_of_a_put_file_is_replaced_unless_a_full_directory(
@@ -191,17 +197,20 @@ def test_commands_get_the_sandbox_environment_and_nothing_of_the_host(
 
 # --- dependencies --------------------------------------------------------------------------
 
-def test_install_runs_beside_the_workspace_and_the_next_box_gets_it_cached(
+def test_install_runs_against_the_workspace_and_the_next_box_gets_it_cached(
         open_box: Opener, manifests: dict[str, bytes]) -> None:
     for expect_cached in (False, True):
         box = open_box()
-        box.put_files({"keep.txt": b"k"})
+        box.put_files({"keep.txt": b"k", **manifests})
         installed = open_box.install(box, INSTALL, manifests)
         assert installed.ok, installed.stderr
         assert installed.cached is expect_cached
-        assert installed.stdout == ("" if expect_cached else manifests["requirements.txt"].decode())
+        assert installed.stdout == ("" if expect_cached else
+                                    manifests["requirements.txt"].decode() + "k")
         assert box.exec("kiln-hello").stdout == "installed\n"
-        assert box.list_files() == ["keep.txt"]
+        # What it added to the workspace is there, and is not the caller's change.
+        assert box.list_files() == ["keep.txt", "requirements.txt", "vendor/v.txt"]
+        assert box.changed_paths() == {}
     # The same install again in that box starts from its new image: not a cache hit.
     assert not open_box.install(box, INSTALL, manifests).cached
 
@@ -209,10 +218,11 @@ def test_install_runs_beside_the_workspace_and_the_next_box_gets_it_cached(
 def test_a_failed_install_changes_nothing(
         box: AnyBox, open_box: Opener, manifests: dict[str, bytes]) -> None:
     image = box.image
-    failed = open_box.install(box, f"{HELLO}; echo broken >&2; exit 2", manifests)
+    failed = open_box.install(box, f"{HELLO}; touch made; echo broken >&2; exit 2", manifests)
     assert (failed.exit_code, failed.stderr, failed.cached) == (2, "broken\n", False)
     assert box.image == image
     assert box.exec("command -v kiln-hello").exit_code != 0
+    assert box.list_files() == []
     assert box.exec("echo still here").stdout == "still here\n"
 
 
@@ -236,11 +246,11 @@ def test_the_fake_records_its_calls(tmp_path: Path) -> None:
         box.exec("true", timeout=5)
         box.install("true", {"requirements.txt": b""})
         box.delete_files(["a.py"])
-        assert box.changed_files() == {}
+        assert box.changed_paths() == {}
     assert opened.calls == [
         Call("put_files", ({"a.py": b"a"},)), Call("exec", ("true", 5)),
         Call("install", ("true", {"requirements.txt": b""}, None)),
-        Call("delete_files", (["a.py"],)), Call("changed_files")]
+        Call("delete_files", (["a.py"],)), Call("changed_paths")]
     assert opened.called("exec") == [("true", 5)]
 
 

@@ -7,6 +7,7 @@ import time
 from worker.builder.budget import Meter
 from worker.builder.chat import Chat
 from worker.builder.events import StepKind, StopReason
+from worker.builder.instruction_files import NestedInstructions
 from worker.builder.prompts import Prompt, render
 from worker.builder.result import IterationStats
 from worker.builder.steplog import StepLog
@@ -22,12 +23,13 @@ class Agent:
     """Runs iterations (one model answer and its tool calls each) and keeps their figures."""
 
     def __init__(self, chat: Chat, transcript: Transcript, toolbox: Toolbox, meter: Meter,
-                 log: StepLog) -> None:
+                 log: StepLog, nested: NestedInstructions) -> None:
         self.chat = chat
         self.transcript = transcript
         self.toolbox = toolbox
         self.meter = meter
         self.log = log
+        self.nested = nested  # the directories' own AGENTS.md, each given once
         self.finish: Finish | None = None
         self.stats: list[IterationStats] = []
         self._idle = 0
@@ -65,11 +67,23 @@ class Agent:
         self._idle = 0
         for call in calls:
             result = self.toolbox.call(call.function.name, call.function.arguments)
-            self.transcript.tool(call.id, result.content, result.topic)
+            guidance = self._guidance(call.function.arguments)
+            self.transcript.tool(call.id, result.content + guidance, result.topic,
+                                 kept=guidance)
             if result.stop is not None:
                 self.finish = result.finish
                 return result.stop
         return None
+
+    def _guidance(self, arguments: str) -> str:
+        """The nested `AGENTS.md` a call's path brings in for the first time, rendered to
+        follow its result; "" when there is none."""
+        found = self.nested.for_call(arguments)
+        if found is None:
+            return ""
+        self.log.emit(StepKind.INSTRUCTIONS, f"directory instructions: {found.path}")
+        directory = found.path.rsplit("/", 1)[0]
+        return "\n\n" + render(Prompt.DIRECTORY_INSTRUCTIONS, file=found, directory=directory)
 
     def _idle_turn(self) -> StopReason | None:
         """A turn without tool calls: nudge the model, and give up after a few in a row."""

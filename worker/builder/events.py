@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from worker.builder.checklist import Checklist
 from worker.builder.outcome import TestOutcome
 from worker.builder.plan import Plan
 
@@ -12,11 +13,13 @@ from worker.builder.plan import Plan
 class StepKind(StrEnum):
     """The kind of event a step records."""
 
+    INSTRUCTIONS = "instructions"
     PLAN = "plan"
     MODEL = "model"
     TOOL = "tool"
     TEST = "test"
     INSTALL = "install"
+    PROGRESS = "progress"  # a plan step ticked off (#15)
     STOP = "stop"
 
 
@@ -32,6 +35,9 @@ class Step:
     detail: str = ""
     plan: Plan | None = None
     tests: TestOutcome | None = None
+    tokens: int = 0  # the build's tokens so far, and their estimated cost: what a crash
+    cost_usd: float = 0.0  # report shows, so the record keeps them as the build goes
+    checklist: Checklist | None = None  # the plan's steps as they stand, on PLAN and PROGRESS
 
 
 class StopReason(StrEnum):

@@ -22,6 +22,8 @@ class Prompt(StrEnum):
     TESTS_RESULT = "tests_result"
     COMMAND_RESULT = "command_result"
     NUDGE = "nudge"
+    DIRECTORY_INSTRUCTIONS = "directory_instructions"
+    CONTINUATION = "continuation"  # a continuing run's summary of the runs before it (#15)
 
 
 @cache

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from worker.builder.budget import Budget, Limits, Prices
+from worker.builder.carryover import Carryover
+from worker.builder.instruction_files import InstructionFile
 from worker.builder.origin import CONFIGURED, TestOrigin
 from worker.builder.protected import Protection
 
@@ -24,6 +26,8 @@ class Feedback:
 class BuildRequest:
     """Everything the builder needs; ``files`` is the starting tree ({} for a new project).
 
+    ``instructions`` is `.github/kiln.yml`'s; ``instruction_files`` are the repository's own
+    (`AGENTS.md` and its peers, see ``worker.builder.instruction_files``).
     ``notes`` are what the operator's rules changed in the repository's request (a budget
     capped, a model refused); the result carries them to the final report.
     """
@@ -35,6 +39,7 @@ class BuildRequest:
     budget: Budget
     prices: Prices
     instructions: str = ""
+    instruction_files: tuple[InstructionFile, ...] = ()
     feedback: tuple[Feedback, ...] = ()
     language: str | None = None
     install_command: str | None = None
@@ -44,3 +49,4 @@ class BuildRequest:
     limits: Limits = field(default_factory=Limits)   # Limits.from_settings(settings)
     notes: tuple[str, ...] = ()
     protection: Protection = field(default_factory=Protection)  # what the tools refuse
+    carryover: Carryover | None = None  # a continued build's progress: no planning, no transcript

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from worker.builder.budget import Usage
+from worker.builder.checklist import Checklist
 from worker.builder.events import Step, StopReason
 from worker.builder.outcome import TestOutcome
 from worker.builder.plan import Plan
@@ -34,6 +36,10 @@ class IterationStats:
 class BuildResult:
     """The outcome of ``run_build``; ``changes`` maps paths to new bytes, or None when deleted.
 
+    ``changes`` is what git in the sandbox reports changed since the base commit (``files``
+    is the base with them applied), ``modes`` each changed file's git mode, and ``left_out``
+    names what the change leaves out and why (ignored, a submodule, too large).
+
     ``tests`` is Kiln's latest test run, ``best_tests`` the best one seen during the run.
     ``notes`` are lines for the final report: the request's notes, and how tokens were counted
     when the server reported none.
@@ -42,7 +48,7 @@ class BuildResult:
     passed: bool
     stop_reason: StopReason
     plan: Plan | None
-    files: dict[str, bytes]
+    files: Mapping[str, bytes]
     changes: dict[str, bytes | None]
     tests: TestOutcome | None
     existing_tests_changed: list[str]
@@ -55,3 +61,6 @@ class BuildResult:
     best_tests: TestOutcome | None = None
     stats: list[IterationStats] = field(default_factory=list)
     notes: tuple[str, ...] = ()
+    modes: dict[str, str] = field(default_factory=dict)
+    left_out: tuple[str, ...] = ()
+    checklist: Checklist | None = None  # the plan's steps as the run left them (#15)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import posixpath
+import time
 
 from worker.builder.budget import Meter
+from worker.builder.entry import Kind
 from worker.builder.events import StepKind
 from worker.builder.excerpt import cut_middle
+from worker.builder.installnote import install_note
+from worker.builder.manifests import manifest_paths
 from worker.builder.origin import PLANNED, TestOrigin
 from worker.builder.outcome import EXCERPT_CHARS, Counts, TestOutcome, judge, not_run
 from worker.builder.plan import Plan
@@ -15,12 +18,6 @@ from worker.builder.request import BuildRequest
 from worker.builder.runners import NotARunner, Runner, resolve
 from worker.builder.steplog import StepLog
 from worker.builder.workspace import Workspace
-
-MANIFEST_NAMES = frozenset({
-    "requirements.txt", "requirements-dev.txt", "requirements-test.txt", "pyproject.toml",
-    "setup.py", "setup.cfg", "Pipfile", "Pipfile.lock", "poetry.lock",
-    "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
-})
 
 
 class Suite:
@@ -82,22 +79,26 @@ class Suite:
         manifests = self._manifests()
         if command is None or manifests == self._installed:
             return None
+        began = time.perf_counter()
         result = self.workspace.install(command, manifests, timeout=self.meter.install_timeout())
+        note = install_note(result, time.perf_counter() - began)
         if not result.ok:
             output = cut_middle(f"{result.stdout}\n{result.stderr}".strip(), EXCERPT_CHARS, 0.3)
-            self.log.emit(StepKind.INSTALL, f"install failed: exit code {result.exit_code}", output)
+            self.log.emit(StepKind.INSTALL, note, output)
             return TestOutcome(command, False, result.exit_code, 0,
                                f"install failed, tests not run (exit code {result.exit_code})",
                                output, origin=self.origin)
         self._installed = manifests
-        cached = " (cached)" if result.cached else ""
-        self.log.emit(StepKind.INSTALL, f"installed dependencies{cached}")
+        self.log.emit(StepKind.INSTALL, note)
         return None
 
     def _manifests(self) -> dict[str, bytes]:
-        """Top-level dependency manifests: what the install step's cache is keyed on."""
-        return {path: data for path, data in self.workspace.files.items()
-                if "/" not in path and posixpath.basename(path) in MANIFEST_NAMES}
+        """Every dependency manifest and lock file in the tree by its blob id: what the
+        install's cache is keyed on (the install itself sees the whole workspace)."""
+        # Fingerprints, not contents: a monorepo's many manifests cost one sandbox call.
+        files = [path for path, entry in self.workspace.entries().items()
+                 if entry.kind in (Kind.FILE, Kind.EXECUTABLE) and "\n" not in path]
+        return self.workspace.fingerprints(manifest_paths(files))
 
 
 def origin_for(request: BuildRequest) -> TestOrigin:

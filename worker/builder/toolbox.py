@@ -8,20 +8,23 @@ from pydantic import ValidationError
 
 from worker.builder import tools
 from worker.builder.budget import Meter
+from worker.builder.checklist import Checklist
 from worker.builder.errors import brief_errors
 from worker.builder.events import StepKind, StopReason
 from worker.builder.excerpt import cut_middle
+from worker.builder.filepage import file_page
+from worker.builder.filetext import edited, shown, written
+from worker.builder.linkrules import readable, writable_entry
 from worker.builder.paths import clean_path
 from worker.builder.prompts import Prompt, render
 from worker.builder.protected import Protection, protection_reason
 from worker.builder.steplog import StepLog
 from worker.builder.suite import Suite
-from worker.builder.treemap import human_size
 from worker.builder.workspace import Workspace
 
 READ_LIMIT_CHARS = 40_000
 STREAM_LIMIT_CHARS = 6_000
-LIST_LIMIT = 1_000
+READ_VIA_LINK = "[{path} goes through the symbolic link {link} -> {target}: this is {real}]\n"
 TOOL_FAILURES = (ValueError, FileNotFoundError)
 PROTECTED = ("{path} is protected ({reason}); a Kiln build may not change it. Leave it as it "
              "is, and if the task needs it changed, say so in your finish summary for a "
@@ -41,15 +44,21 @@ class ToolResult:
 
 
 class Toolbox:
-    """Dispatches calls by name to the workspace, the sandbox and the test suite."""
+    """Dispatches calls by name to the workspace, the sandbox and the test suite.
+
+    The file tools never re-encode a byte (``filetext``) and never write through a symlink
+    (``linkrules``); they go by the workspace's entries, so listing reads no file.
+    """
 
     def __init__(self, workspace: Workspace, suite: Suite, meter: Meter, log: StepLog,
-                 protection: Protection | None = None) -> None:
+                 protection: Protection | None = None,
+                 checklist: Checklist | None = None) -> None:
         self.workspace = workspace
         self.suite = suite
         self.meter = meter
         self.log = log
         self.protection = protection or Protection()
+        self.checklist = checklist or Checklist(())  # the plan's steps, ticked as they are done
 
     def call(self, name: str, arguments: str) -> ToolResult:
         model = tools.TOOL_ARGS.get(name)
@@ -77,44 +86,43 @@ class Toolbox:
         return key
 
     def _list_files(self, args: tools.ListFiles) -> ToolResult:
-        prefix = args.directory.strip("/") + "/" if args.directory.strip("/") else ""
-        paths = sorted(p for p in self.workspace.files if p.startswith(prefix))
-        lines = [f"{p} ({human_size(len(self.workspace.files[p]))})" for p in paths[:LIST_LIMIT]]
-        if len(paths) > LIST_LIMIT:
-            lines.append(f"... and {len(paths) - LIST_LIMIT} more")
-        self.log.emit(StepKind.TOOL, f"listed {prefix or 'all'} files")
-        return ToolResult("\n".join(lines) or f"no files under {prefix or 'the workspace'}", "tree")
+        content = file_page(self.workspace.entries(), args.directory, args.offset)
+        self.log.emit(StepKind.TOOL, f"listed {args.directory.strip('/') or 'all'} files"
+                                     f"{f' from {args.offset}' if args.offset else ''}")
+        return ToolResult(content, "tree")
 
     def _read_file(self, args: tools.ReadFile) -> ToolResult:
         path = clean_path(args.path)
-        data = self.workspace.read(path)
-        try:
-            text = data.decode()
-        except UnicodeDecodeError:
-            raise ValueError(f"{path} is a binary file ({len(data)} bytes)") from None
+        found = readable(path, self.workspace.entries())
+        via = READ_VIA_LINK.format(path=path, link=found.link, target=found.target,
+                                   real=found.real) if found.link else ""
+        text = shown(found.real, self.workspace.read(found.real))
         self.log.emit(StepKind.TOOL, f"read {path}")
-        return ToolResult(cut_middle(text, READ_LIMIT_CHARS), _file_topic(path))
+        return ToolResult(via + cut_middle(text, READ_LIMIT_CHARS), _file_topic(found.real))
 
     def _write_file(self, args: tools.WriteFile) -> ToolResult:
-        path = self.workspace.write(self._writable(args.path), args.content.encode())
+        key = self._writable(args.path)
+        entry = writable_entry(key, self.workspace.entries(), itself=True)
+        existing = self.workspace.read(key) if entry is not None else None
+        data, form = written(key, existing, args.content)
+        path = self.workspace.write(key, data)
+        kept = f"; kept its {' and '.join(form.kept())}" if form.kept() else ""
         self.log.emit(StepKind.TOOL, f"wrote {path}")
-        return ToolResult(f"wrote {path} ({len(args.content)} characters)", _file_topic(path))
+        return ToolResult(f"wrote {path} ({len(args.content)} characters{kept})",
+                          _file_topic(path))
 
     def _edit_file(self, args: tools.EditFile) -> ToolResult:
-        self._writable(args.path)
-        text = self.workspace.read(args.path).decode(errors="replace")
-        count = text.count(args.old)
-        if count != 1:
-            where = "was not found" if count == 0 else f"occurs {count} times"
-            raise ValueError(f"the snippet {where} in {args.path}; it must occur exactly once "
-                             "(copy it exactly, with enough surrounding lines to be unique)")
-        line = text[:text.index(args.old)].count("\n") + 1
-        path = self.workspace.write(args.path, text.replace(args.old, args.new, 1).encode())
+        key = self._writable(args.path)
+        writable_entry(key, self.workspace.entries(), itself=True)
+        data, line = edited(key, self.workspace.read(key), args.old, args.new)
+        path = self.workspace.write(key, data)
         self.log.emit(StepKind.TOOL, f"edited {path}")
         return ToolResult(f"edited {path} at line {line}", _file_topic(path))
 
     def _delete_file(self, args: tools.DeleteFile) -> ToolResult:
-        path = self.workspace.delete(self._writable(args.path))
+        key = self._writable(args.path)
+        writable_entry(key, self.workspace.entries(), itself=False)
+        path = self.workspace.delete(key)
         self.log.emit(StepKind.TOOL, f"deleted {path}")
         return ToolResult(f"deleted {path}", _file_topic(path))
 
@@ -140,6 +148,14 @@ class Toolbox:
             return ToolResult(f"Error: {reason}", stop=reason)
         outcome = self.suite.run()
         return ToolResult(render(Prompt.TESTS_RESULT, outcome=outcome, rejected=False), "tests")
+
+    def _complete_step(self, args: tools.CompleteStep) -> ToolResult:
+        self.checklist = self.checklist.tick(args.step, args.note)
+        step = self.checklist.steps[args.step - 1]
+        self.log.emit(StepKind.PROGRESS, f"step {args.step} done: {step}", args.note,
+                      checklist=self.checklist)
+        left = ", ".join(map(str, self.checklist.remaining)) or "none"
+        return ToolResult(f"step {args.step} ticked; steps still open: {left}")
 
     def _finish(self, args: tools.Finish) -> ToolResult:
         if self.suite.passes_now():

@@ -12,9 +12,10 @@ class _Args(BaseModel):
 
 
 class ListFiles(_Args):
-    """List the workspace's files with their sizes, optionally only under one directory."""
+    """List the workspace's files with their sizes, a page at a time (its last line says more)."""
 
     directory: str = Field(default="", description="Directory to list; empty for everything.")
+    offset: int = Field(default=0, ge=0, description="Paths to skip, for the next page.")
 
 
 class ReadFile(_Args):
@@ -31,7 +32,7 @@ class WriteFile(_Args):
 
 
 class EditFile(_Args):
-    """Replace one exact snippet of a file; the snippet must occur exactly once."""
+    """Replace one exact snippet of a file (it must occur exactly once); other bytes are kept."""
 
     path: str
     old: str = Field(min_length=1, description="Exact text to replace, whitespace included.")
@@ -39,7 +40,7 @@ class EditFile(_Args):
 
 
 class DeleteFile(_Args):
-    """Delete a file."""
+    """Delete a file (a symlink itself, not what it points to)."""
 
     path: str
 
@@ -53,6 +54,14 @@ class RunCommand(_Args):
 
 class RunTests(_Args):
     """Run the project's test command, exactly as Kiln will to judge the result."""
+
+
+class CompleteStep(_Args):
+    """Tick off a plan step (numbered from 1) once it is done; a later run goes on from the
+    steps left."""
+
+    step: int = Field(ge=1)
+    note: str = Field(default="", description="What was done.")
 
 
 class Reply(_Args):
@@ -72,12 +81,13 @@ class Finish(_Args):
 TOOL_ARGS: dict[str, type[_Args]] = {
     "list_files": ListFiles, "read_file": ReadFile, "write_file": WriteFile,
     "edit_file": EditFile, "delete_file": DeleteFile, "run_command": RunCommand,
-    "run_tests": RunTests, "finish": Finish,
+    "run_tests": RunTests, "complete_step": CompleteStep, "finish": Finish,
 }
 
 
 def _definition(name: str, model: type[_Args]) -> dict[str, Any]:
     schema = model.model_json_schema()
+    schema.pop("description", None)  # pydantic's copy of the docstring: sent once is enough
     return {"type": "function", "function": {
         "name": name, "description": (model.__doc__ or "").strip(), "parameters": schema}}
 

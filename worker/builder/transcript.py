@@ -56,8 +56,9 @@ class Transcript:
             entry["tool_calls"] = calls
         self.messages.append(entry)
 
-    def tool(self, call_id: str, content: str, topic: str | None = None) -> None:
-        """A tool's result; with a topic, it and its call's arguments supersede older pieces."""
+    def tool(self, call_id: str, content: str, topic: str | None = None, kept: str = "") -> None:
+        """A tool's result; with a topic, it and its call's arguments supersede older pieces.
+        ``kept`` (the end of ``content``) outlives the result's elision: it is said once."""
         entry = {"role": "tool", "tool_call_id": call_id, "content": content}
         self.messages.append(entry)
         if topic is None:
@@ -67,7 +68,7 @@ class Transcript:
         if function is not None:
             self._keep(topic, len(function["arguments"]), _setter(function, "arguments",
                                                                   ELIDED_ARGUMENTS))
-        self._keep(topic, len(content), _setter(entry, "content", ELIDED_OUTPUT))
+        self._keep(topic, len(content), _setter(entry, "content", ELIDED_OUTPUT + kept))
         self._elide_if_due()
 
     def _retire(self, topic: str) -> None:

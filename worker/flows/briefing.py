@@ -3,7 +3,8 @@
 The repository's config asks; the operator's settings decide: each budget is cut to its
 ceiling (``BUDGET_CEILING_*``, by default the budget itself) and the model must be
 ``KILN_MODEL`` or listed in ``KILN_MODELS``, which also gives its prices. What the rules
-changed goes into the request's notes, for the final report.
+changed goes into the request's notes, for the final report. The repository's own
+instruction files (`AGENTS.md` and its peers) go beside the config's `instructions`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from kiln.settings import ModelPrice, Settings
 from worker.builder import Budget, BuildRequest, Feedback, Prices
 from worker.builder.budget import Limits
+from worker.builder.instruction_files import root_instructions
 from worker.flows.repo_config import RepoConfig
 from worker.flows.test_command import fixed_test
 
@@ -111,11 +113,12 @@ def build_request(settings: Settings, config: RepoConfig, title: str, body: str,
     return BuildRequest(
         title=title,
         body=body,
-        files=dict(files),
+        files=files,  # as given: a checkout (GitTree) reaches the sandbox as it is
         model=model.name,
         budget=budget,
         prices=model.prices,
         instructions=config.instructions,
+        instruction_files=root_instructions(files),
         feedback=feedback,
         language=config.language or test.language,
         install_command=config.install,

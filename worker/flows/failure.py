@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 import docker
+import redis
+import requests
 from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed
 from rq.exceptions import AbandonedJobError
 from rq.job import Job
@@ -16,15 +18,28 @@ from rq.timeouts import JobTimeoutException
 
 from kiln.jobs import BuildJob, CommandJob, ReviseJob, job_from, kind_of
 from kiln.states import BuildState, JobKind
+from sandbox.channel import SupervisorGone
 from worker.flows.commands import COMMAND_MARKER
 from worker.flows.ending import JobEnd, JobEnding
+from worker.flows.loss import RETRYING, lost_to_infrastructure, retry_job_id, verdict
 from worker.thread import messages
+from worker.watchdog import Stalled
 
 log = logging.getLogger(__name__)
 
 KilnJob = BuildJob | ReviseJob | CommandJob
 OpenEnding = Callable[[KilnJob], AbstractContextManager[JobEnding]]
 """The ending of a job's thread, with a GitHub client that lasts as long as the block."""
+Requeue = Callable[[BuildJob | ReviseJob, str], None]
+"""Queue a build or revision again under an RQ job id, unless a job with that id exists."""
+Clock = Callable[[], datetime]
+
+RATE_LIMITED = "GitHub's rate limit for this installation is used up until {until:%H:%M} UTC"
+REPORT_LATER = "; Kiln will report here then"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def failure_reason(exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -35,18 +50,22 @@ def failure_reason(exc_type: type[BaseException] | None, exc: BaseException | No
         return "it ran past the job time limit"
     if exc_type is not None and issubclass(exc_type, AbandonedJobError):
         return "the worker running it stopped responding"
+    if isinstance(exc, Stalled):
+        return str(exc)  # what it waited for, and how long
     if isinstance(exc, RateLimitExceeded):
-        until = (now or datetime.now(UTC)) + exc.retry_after
-        return (f"GitHub's rate limit for this installation is used up until "
-                f"{until:%H:%M} UTC")
+        return RATE_LIMITED.format(until=(now or utc_now()) + exc.retry_after) + REPORT_LATER
     if isinstance(exc, RequestFailed):
         request = exc.response.raw_request
         return (f"GitHub answered {exc.response.status_code} to {request.method} "
                 f"{request.url.path}")
     if isinstance(exc, RequestError):
         return "GitHub could not be reached"
-    if isinstance(exc, docker.errors.DockerException):
+    if isinstance(exc, docker.errors.DockerException | requests.exceptions.ConnectionError):
         return "the Docker engine could not be reached"
+    if isinstance(exc, SupervisorGone):
+        return "the build's sandbox stopped under it"
+    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return "Redis could not be reached"
     if exc_type is None:
         return "an internal error"
     return f"an internal error ({exc_type.__name__}: {str(exc)[:200]})"
@@ -65,27 +84,38 @@ def reported_job(job: Job) -> KilnJob | None:
 
 
 class FailureReporter:
-    """An RQ exception handler (and work-horse-killed handler) that reports failed jobs."""
+    """An RQ exception handler (and work-horse-killed handler) that reports failed jobs.
 
-    def __init__(self, open_ending: OpenEnding) -> None:
+    The build record is made final first, whatever GitHub says; the report goes through the
+    thread's outbox, which shows it once GitHub takes it (after a rate limit's reset, say). A
+    build the infrastructure lost is queued once more instead (`worker.flows.loss`).
+    """
+
+    def __init__(self, open_ending: OpenEnding, requeue: Requeue,
+                 clock: Clock = utc_now) -> None:
         self.open_ending = open_ending
+        self.requeue = requeue
+        self.clock = clock
 
     def __call__(self, job: Job, exc_type: type[BaseException] | None,
                  exc: BaseException | None, tb: TracebackType | None) -> bool:
-        self.report(job, failure_reason(exc_type, exc))
+        self.report(job, failure_reason(exc_type, exc, self.clock()),
+                    lost=lost_to_infrastructure(exc_type, exc))
         return True  # let RQ's own handlers (logging, moving to the failed registry) run
 
     def horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: object) -> None:
-        self.report(job, f"its process was killed (status {ret_val}), perhaps out of memory")
+        # RQ calls this only for a work-horse it did not stop itself (a cancel is not this).
+        self.report(job, f"its process was killed (status {ret_val})", lost=True)
 
-    def report(self, job: Job, reason: str) -> None:
-        """Say on the job's thread that it failed; never raises (it runs inside RQ)."""
+    def report(self, job: Job, reason: str, lost: bool = False) -> None:
+        """Say on the job's thread that it failed, or that a build the infrastructure lost
+        is tried again; never raises (it runs inside RQ)."""
         try:
-            self._report(job, reason)
+            self._report(job, reason, lost)
         except Exception:
             log.exception("could not report the failure of job %s", job.id)
 
-    def _report(self, job: Job, reason: str) -> None:
+    def _report(self, job: Job, reason: str, lost: bool) -> None:
         typed = reported_job(job)
         if typed is None or (isinstance(typed, CommandJob) and typed.notice is not None):
             return  # a notice is itself the answer; saying it failed would need the same call
@@ -95,6 +125,30 @@ class FailureReporter:
                 ending.conversation.post_once(marker, messages.COMMAND_FAILED.format(
                     marker=marker, login=typed.sender, name=typed.name, reason=reason))
                 return
-            next_step = messages.NEXT_STEP_CRASHED.format(reason=reason)
-            ending.end(job.id, JobEnd(BuildState.FAILED, note=reason, next_step=next_step),
-                       typed)
+            decided = verdict(typed, lost, reason)
+            if decided.retry is not None:
+                self._try_again(ending, job.id, typed, decided.retry, reason)
+            else:
+                self._report_build(ending, job.id, typed, decided.reason)
+
+    def _report_build(self, ending: JobEnding, job_id: str, typed: BuildJob | ReviseJob,
+                      reason: str) -> None:
+        next_step = messages.NEXT_STEP_CRASHED.format(reason=reason)
+        end = JobEnd(BuildState.FAILED, note=reason, next_step=next_step)
+        record = ending.close(job_id, end, typed)
+        if record is not None:
+            ending.show(record, end)
+
+    def _try_again(self, ending: JobEnding, job_id: str, lost: BuildJob | ReviseJob,
+                   retry: BuildJob | ReviseJob, reason: str) -> None:
+        """End the lost job's record, say on the thread that Kiln tries once more, and queue
+        the retry; nothing when the job had ended itself (or this loss was seen before)."""
+        note = RETRYING.format(reason=reason)
+        record = ending.close(job_id, JobEnd(BuildState.FAILED, note=note), lost)
+        if record is None:
+            return
+        log.warning("job %s was lost (%s); queueing it once more", job_id, reason)
+        try:  # first, so the retry's own progress is never overwritten by this
+            ending.show(record, JobEnd(BuildState.QUEUED, note=note))
+        finally:
+            self.requeue(retry, retry_job_id(job_id))

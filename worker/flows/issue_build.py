@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 from githubkit import GitHub
@@ -13,10 +15,19 @@ from kiln.jobs import text_digest
 from kiln.settings import Settings
 from kiln.states import BuildState
 from sandbox.config import SandboxConfig
-from worker.builder import BuildResult, run_build
+from worker.builder import BuildRequest, BuildResult, run_build
+from worker.builder.changeset import left_out_note
+from worker.builder.gittree import Entry, submodule_note
 from worker.builder.protected import Protection, split_protected
 from worker.flows.admission import admitted
 from worker.flows.briefing import build_request
+from worker.flows.ci_followup import CiWatch
+from worker.flows.continuation import (
+    NOTHING_TO_CONTINUE,
+    NOTHING_TO_CONTINUE_NEXT,
+    Continuation,
+    allowed_continuations,
+)
 from worker.flows.preflight import read_config
 from worker.flows.publication import Destination, destination, next_step
 from worker.flows.repo_config import Mode, RepoConfig
@@ -49,6 +60,15 @@ def lock_ttl(settings: Settings) -> int:
     return settings.job_timeout_seconds + LOCK_MARGIN_SECONDS
 
 
+def with_submodules(request: BuildRequest, submodules: Iterable[Entry]) -> BuildRequest:
+    """The request with the submodules the sandbox lacks named in its instructions."""
+    note = submodule_note(submodules)
+    if not note:
+        return request
+    return dataclasses.replace(request, instructions="\n\n".join(
+        filter(None, [request.instructions.strip(), note])))
+
+
 def publication_files(result: BuildResult, protection: Protection) -> dict[str, bytes]:
     """A new repository's files: the build's whole tree, less its protected paths."""
     return split_protected(result.files, protection)[0]
@@ -59,8 +79,12 @@ class IssueBuild:
 
     def __init__(self, session: JobSession, gh: GitHub[Any], settings: Settings,
                  open_llm: Callable[[], Any], open_sandbox: OpenSandbox,
-                 issue_digest: str | None = None) -> None:
+                 issue_digest: str | None = None,
+                 continuation: Continuation | None = None,
+                 watch: CiWatch | None = None) -> None:
         self.session = session
+        self.watch = watch  # follows the repository's CI on what the build publishes
+        self.continuation = continuation or Continuation()  # the runs before and after (#15)
         self.issue_digest = issue_digest  # the text the trigger saw; None: build the current
         self.gh = gh
         self.settings = settings
@@ -82,6 +106,7 @@ class IssueBuild:
             self._build(issue.title, issue.body or "")
         finally:
             self.session.close()
+        self.continuation.queue_next()  # once the lock is free, for the next run to take
 
     def _changed_since_trigger(self, title: str, body: str | None) -> bool:
         """Whether the issue's text is not what the trigger saw (then the build ends here)."""
@@ -95,19 +120,46 @@ class IssueBuild:
 
     def _build(self, title: str, body: str) -> None:
         default_branch = self.repository.default_branch()
-        head = self.repository.branch_head(default_branch)
-        base = self.repository.snapshot(head) if head else Snapshot("", "", {})
-        config = read_config(self.session, base.files,
+        head = start = self.repository.branch_head(default_branch)
+        # --- #15: a continuation starts from its branch's head, and reads the config of the
+        # default branch (never the branch's, as for revisions)
+        if self.continuation.resuming:
+            start = self.continuation.resume(self.gh, self.repository, self.session.target.number)
+            if start is None:
+                self._nothing_to_continue()
+                return
+        # ---
+        # The checkout lives on the worker's disk until the build is published.
+        with tempfile.TemporaryDirectory(prefix="kiln-checkout-") as directory:
+            base = (self.repository.snapshot(start, Path(directory)) if start
+                    else Snapshot("", "", {}))
+            config_files = (self.continuation.config_files(self.repository, head)
+                            if self.continuation.resuming else base.files)
+            self._build_on(base, config_files, default_branch, title, body)
+
+    def _nothing_to_continue(self) -> None:
+        branch = branch_for(self.session.target.number)
+        self.session.conclude(BuildState.FAILED, Report(
+            tests="", iterations=0, tokens=0, cost_usd=0.0,
+            reason=NOTHING_TO_CONTINUE.format(branch=branch),
+            next_step=NOTHING_TO_CONTINUE_NEXT), None)
+
+    def _build_on(self, base: Snapshot, config_files: Mapping[str, bytes], default_branch: str,
+                  title: str, body: str) -> None:
+        config = read_config(self.session, config_files,
                              SandboxConfig.from_settings(self.settings).allowlist)
         if config is None:
             return
         self.session.show(state=BuildState.PLANNING)
-        files = {} if config.mode is Mode.NEW_REPOSITORY else base.files
-        request = dataclasses.replace(build_request(self.settings, config, title, body, files),
-                                      protection=config.protection())
+        new = config.mode is Mode.NEW_REPOSITORY
+        request = with_submodules(dataclasses.replace(
+            build_request(self.settings, config, title, body, {} if new else base.files),
+            protection=config.protection(), carryover=self.continuation.before),
+            () if new else base.submodules)
         result = run_build(request, llm=self.open_llm(), open_sandbox=self.open_sandbox(config),
                            on_step=StepReporter(self.session))
-        self.session.show(state=BuildState.PUBLISHING, plan=plan_lines(result.plan))
+        self.session.show(state=BuildState.PUBLISHING,
+                          plan=plan_lines(result.plan, result.checklist))
         self._publish(result, config, base, default_branch, title)
 
     def _publish(self, result: BuildResult, config: RepoConfig, base: Snapshot,
@@ -118,6 +170,8 @@ class IssueBuild:
                             draft_on_failure=config.draft_on_failure)
         t = self.session.target
         message = messages.COMMIT_MESSAGE.format(title=title, repo=t.full_name, number=t.number)
+        if where is not Destination.NEW_REPOSITORY:  # #15: the branch keeps the build's progress
+            message = self.continuation.commit_message(message, result, t.number)
         publication = None
         if where is Destination.NEW_REPOSITORY:
             try:
@@ -127,16 +181,33 @@ class IssueBuild:
                 return
             self.session.published(unified_diff({}, publication_files(result, protection)))
         elif where is Destination.BRANCH:
-            publication = self._branch_only(base, changes, message, protection)
+            publication = self._branch_only(base, changes, result.modes, message, protection)
         elif where is Destination.PULL_REQUEST:
             publication = self._pull_request(result, base, default_branch, title, message,
                                              changes, held_back, protection)
+            self._follow_ci(result, publication, config)
         if where in (Destination.BRANCH, Destination.PULL_REQUEST):
             self.session.published(unified_diff(base.files, changes))
         state = BuildState.DONE if result.passed else BuildState.FAILED
         advice = next_step(result.passed, publication.branch if publication else None)
+        if where in (Destination.BRANCH, Destination.PULL_REQUEST) and publication:  # #15
+            advice = self.continuation.report(
+                self.session.conversation, allowed_continuations(
+                    config.continuations, self.settings.continuations_ceiling),
+                publication.branch, publication.commit_sha, advice)
         self.session.conclude(state, final_report(result, publication, advice, held_back),
                               publication.url if publication else None)
+
+    def _follow_ci(self, result: BuildResult, publication: Publication,
+                   config: RepoConfig) -> None:
+        """Follow the repository's CI on a passing build's new commit."""
+        if (self.watch is None or not result.passed or publication.pull_number is None
+                or publication.commit_sha is None):
+            return
+        t = self.session.target
+        self.watch.published(publication.pull_number, publication.branch,
+                             publication.commit_sha, t.number, t.sender, config.ci_rounds,
+                             continuing=False)
 
     def _refuse_repository(self, result: BuildResult, taken: RepositoryTaken,
                            held_back: list[str]) -> None:
@@ -152,16 +223,18 @@ class IssueBuild:
         draft = PullRequestDraft(
             branch=branch_for(t.number),
             title=messages.PULL_TITLE.format(title=title, number=t.number),
-            body=pull_body(result, t.number, t.sender, held_back),
+            body=pull_body(result, t.number, t.sender, held_back, base.files)
+            + left_out_note(result.left_out),
             commit_message=message, reviewer=t.sender, draft=not result.passed)
         return Publisher(self.repository, protection).pull_request(
-            base, default_branch, draft, changes, check_result(result))
+            base, default_branch, draft, changes, check_result(result), result.modes,
+            still_ours=self.session.hold)  # a cancel meanwhile opens no pull request
 
     def _branch_only(self, base: Snapshot, changes: dict[str, bytes | None],
-                     message: str, protection: Protection) -> Publication:
+                     modes: dict[str, str], message: str, protection: Protection) -> Publication:
         branch = branch_for(self.session.target.number)
         _, new_commit = Publisher(self.repository, protection).push(base, branch, changes,
-                                                                    message)
+                                                                    message, modes)
         url = f"{self.repository.html_url()}/tree/{branch}"
         return Publication(url, f"branch {branch}", branch, new_commit)
 
@@ -174,4 +247,4 @@ class IssueBuild:
                                            creation_mark(t.full_name, t.number), rule.private)
         protection = config.protection()
         return publish_new_repository(repository, publication_files(result, protection), message,
-                                      protection)
+                                      protection, result.modes)

@@ -83,6 +83,10 @@ class RepoConfig(BaseModel):
     instructions: str = ""
     allow_workflow_changes: bool = False  # re-allows `.github/workflows/`, nothing else
     protected_paths: tuple[Annotated[str, Field(min_length=1)], ...] = ()  # added to Kiln's own
+    # How many revisions the repository's failing CI may ask for after a publish (0: Kiln does
+    # not follow CI at all).
+    ci_rounds: int = Field(default=2, ge=0, le=10)
+    continuations: int = Field(default=0, ge=0)  # runs after a budget stop without a command
 
     @field_validator("test")
     @classmethod

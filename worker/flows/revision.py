@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from githubkit import GitHub
@@ -12,13 +14,16 @@ from kiln.settings import Settings
 from kiln.states import BuildState
 from sandbox.config import SandboxConfig
 from worker.builder import BuildResult, Feedback, run_build
+from worker.builder.changeset import left_out_note
 from worker.builder.protected import Protection, split_protected
 from worker.flows.admission import admitted
 from worker.flows.briefing import build_request
-from worker.flows.issue_build import OpenSandbox, lock_ttl
+from worker.flows.ci_followup import CiWatch, ci_feedback
+from worker.flows.issue_build import OpenSandbox, lock_ttl, with_submodules
 from worker.flows.preflight import read_config
 from worker.flows.repo_config import CONFIG_PATH, RepoConfig
 from worker.github.branches import issue_of
+from worker.github.checks import ChecksReader
 from worker.github.limits import fit_body
 from worker.github.publisher import Publisher
 from worker.github.repository import Repository, Snapshot
@@ -58,8 +63,11 @@ class PullRevision:
 
     def __init__(self, session: JobSession, gh: GitHub[Any], settings: Settings,
                  open_llm: Callable[[], Any], open_sandbox: OpenSandbox,
-                 review_id: int | None, comment_id: int | None) -> None:
+                 review_id: int | None, comment_id: int | None,
+                 ci_head: str | None = None, watch: CiWatch | None = None) -> None:
         self.session = session
+        self.ci_head = ci_head  # a CI revision: the head whose failed checks are the feedback
+        self.watch = watch  # follows the repository's CI on what this revision pushes
         self.gh = gh
         self.settings = settings
         self.open_llm = open_llm  # made after the acknowledgement, which must come first
@@ -73,6 +81,8 @@ class PullRevision:
         pull = self.gh.rest.pulls.get(t.owner, t.repo, t.number).parsed_data
         if pull.user.login != self.settings.bot_login or pull.state != "open":
             return  # only Kiln's own open pull requests are revised
+        if self.ci_head is not None and pull.head.sha != self.ci_head:
+            return  # someone pushed since CI failed: the branch is theirs now
         if not admitted(self.gh, self.session.conversation, t.sender,
                         self.settings.trigger_label):
             return
@@ -84,18 +94,24 @@ class PullRevision:
             self.session.close()
 
     def _revise(self, pull: Any) -> None:
-        t = self.session.target
         config = self._config()
         if config is None:
             return
-        base = self.repository.snapshot(pull.head.sha)
-        feedback = collect_feedback(self.gh, t.owner, t.repo, t.number, self.review_id,
-                                    self.comment_id, self.settings.bot_login)
+        # The pull request's head, checked out on the worker's disk until it is published.
+        with tempfile.TemporaryDirectory(prefix="kiln-checkout-") as directory:
+            self._revise_on(pull, config, self.repository.snapshot(pull.head.sha, Path(directory)))
+
+    def _revise_on(self, pull: Any, config: RepoConfig, base: Snapshot) -> None:
+        t = self.session.target
+        feedback = (ci_feedback(ChecksReader(self.gh, t.owner, t.repo), self.ci_head,
+                                self.settings.github_app_slug) if self.ci_head is not None
+                    else collect_feedback(self.gh, t.owner, t.repo, t.number, self.review_id,
+                                          self.comment_id, self.settings.bot_login))
         self.session.show(state=BuildState.PLANNING)
         title, body = self._request_text(pull)
-        request = dataclasses.replace(
+        request = with_submodules(dataclasses.replace(
             build_request(self.settings, config, title, body, base.files, feedback),
-            protection=config.protection())
+            protection=config.protection()), base.submodules)
         result = run_build(request, llm=self.open_llm(), open_sandbox=self.open_sandbox(config),
                            on_step=StepReporter(self.session))
         self.session.show(state=BuildState.PUBLISHING, plan=plan_lines(result.plan))
@@ -105,6 +121,9 @@ class PullRevision:
             return
         changes, held_back = split_protected(result.changes, config.protection())
         head = self._push(base, pull.head.ref, changes, result, config.protection())
+        if self.watch is not None:
+            self.watch.published(pull.number, pull.head.ref, head, t.number, t.sender,
+                                 config.ci_rounds, continuing=self.ci_head is not None)
         self.session.published(unified_diff(base.files, changes))
         self._reply_on_threads(feedback, result, head)
         self._summarize(result, head)
@@ -134,7 +153,7 @@ class PullRevision:
         t = self.session.target
         message = messages.REVISION_COMMIT_MESSAGE.format(repo=t.full_name, number=t.number)
         publisher = Publisher(self.repository, protection)
-        head, new_commit = publisher.push(base, branch, changes, message)
+        head, new_commit = publisher.push(base, branch, changes, message, result.modes)
         if new_commit is not None:
             publisher.check_run(head, check_result(result))
         return head
@@ -165,5 +184,6 @@ class PullRevision:
     def _summarize(self, result: BuildResult, head: str) -> None:
         marker = messages.REVISION_SUMMARY_MARKER.format(commit=head)
         self.session.conversation.post_once(marker, messages.REVISION_SUMMARY.format(
-            marker=marker, commit=head[:7], summary=result.summary or "addressed the review.",
+            marker=marker, commit=head[:7],
+            summary=(result.summary or "addressed the review.") + left_out_note(result.left_out),
             tests=summarize_tests(result), iterations=result.iterations, cost=result.cost_usd))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,7 @@ from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
 from worker.builder.protected import Protection, split_protected
+from worker.github.ambiguity import exactly_once
 from worker.github.limits import CHECK_TITLE_CHARS, fit_body, fit_check_text, fit_title
 from worker.github.provenance import RepositoryTaken, description_for, made_for
 from worker.github.repository import Repository, Snapshot
@@ -64,25 +65,33 @@ class Publisher:
         self.protection = protection or Protection()
 
     def push(self, base: Snapshot, branch: str, changes: Mapping[str, bytes | None],
-             message: str) -> tuple[str, str | None]:
-        """Put `changes` on `base` as one commit on `branch`; returns (head, new commit or None).
-        Protected paths are dropped here too: whatever the caller missed is never pushed."""
+             message: str, modes: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+        """Put `changes` (each with its git mode in `modes`) on `base` as one commit on
+        `branch`; returns (head, new commit or None). API calls grow with the changed files
+        only. Protected paths are dropped here too: whatever the caller missed is never
+        pushed."""
         changes, _ = split_protected(changes, self.protection)
         head = self.repository.branch_head(branch)
         parent = head or base.commit_sha
-        sha = self.repository.commit(base, parent, changes, message)
+        sha = self.repository.commit(base, parent, changes, message, modes)
         if sha is not None or head is None:
             self.repository.point_branch(branch, sha or parent, exists=head is not None)
         return sha or parent, sha
 
     def pull_request(self, base: Snapshot, base_branch: str, draft: PullRequestDraft,
-                     changes: Mapping[str, bytes | None], check: CheckResult) -> Publication:
-        """The commit, the pull request (opened once, updated after) and the check run."""
-        head, new_commit = self.push(base, draft.branch, changes, draft.commit_message)
+                     changes: Mapping[str, bytes | None], check: CheckResult,
+                     modes: Mapping[str, str] | None = None,
+                     still_ours: Callable[[], None] | None = None) -> Publication:
+        """The commit, the pull request (opened once, updated after) and the check run.
+        `still_ours` raises when the job lost its thread (a cancel): asked last before the
+        pull request is opened."""
+        head, new_commit = self.push(base, draft.branch, changes, draft.commit_message, modes)
         if new_commit is not None:
             self.check_run(head, check)
         pull = self._find_pull(draft.branch)
         if pull is None:
+            if still_ours is not None:
+                still_ours()
             pull = self._open_pull(base_branch, draft)
         else:
             self.gh.rest.pulls.update(self.repository.owner, self.repository.name, pull.number,
@@ -94,13 +103,21 @@ class Publisher:
                            new_commit, pull.number)
 
     def check_run(self, head_sha: str, check: CheckResult) -> None:
-        self.gh.rest.checks.create(
+        """Kiln's check run on `head_sha`, made once (found again after an ambiguous answer)."""
+        exactly_once(lambda: self.gh.rest.checks.create(
             self.repository.owner, self.repository.name, name=messages.CHECK_RUN_NAME,
             head_sha=head_sha, status="completed",
             conclusion="success" if check.passed else "failure",
             output={"title": fit_title(check.summary or messages.NO_TESTS, CHECK_TITLE_CHARS),
                     "summary": fit_check_text(check.summary or messages.NO_TESTS),
-                    "text": fit_check_text(f"```\n{check.details}\n```")})
+                    "text": fit_check_text(f"```\n{check.details}\n```")}).parsed_data.id,
+            lambda: self._find_check_run(head_sha))
+
+    def _find_check_run(self, head_sha: str) -> int | None:
+        runs = self.gh.rest.checks.list_for_ref(
+            self.repository.owner, self.repository.name, head_sha,
+            check_name=messages.CHECK_RUN_NAME).parsed_data.check_runs
+        return runs[0].id if runs else None
 
     def _find_pull(self, branch: str) -> Any | None:
         owner, name = self.repository.owner, self.repository.name
@@ -109,10 +126,11 @@ class Publisher:
 
     def _open_pull(self, base_branch: str, draft: PullRequestDraft) -> Any:
         owner, name = self.repository.owner, self.repository.name
-        pull = self.gh.rest.pulls.create(owner, name, title=fit_title(draft.title),
-                                         body=fit_body(draft.body),
-                                         head=draft.branch, base=base_branch,
-                                         draft=draft.draft).parsed_data
+        # Opened once: after an ambiguous answer or "already exists", the branch's pull request.
+        pull = exactly_once(lambda: self.gh.rest.pulls.create(
+            owner, name, title=fit_title(draft.title), body=fit_body(draft.body),
+            head=draft.branch, base=base_branch, draft=draft.draft).parsed_data,
+            lambda: self._find_pull(draft.branch))
         self.gh.rest.pulls.request_reviewers(owner, name, pull.number,
                                              reviewers=[draft.reviewer])
         return pull
@@ -150,12 +168,15 @@ def _description(gh: GitHub[Any], org: str, name: str) -> str | None:
 
 
 def publish_new_repository(repository: Repository, files: Mapping[str, bytes], message: str,
-                           protection: Protection) -> Publication:
-    """Push the whole tree as one commit on the new repository's default branch."""
+                           protection: Protection,
+                           modes: Mapping[str, str] | None = None) -> Publication:
+    """Push the whole tree (each file with its mode in `modes`) as one commit on the new
+    repository's default branch."""
     branch = repository.default_branch()
     head = repository.branch_head(branch)
     if head is None:
         raise RuntimeError(f"{repository.full_name} has no {branch} branch to build on")
-    base = repository.snapshot(head)
-    _, new_commit = Publisher(repository, protection).push(base, branch, dict(files), message)
+    base = repository.bare_snapshot(head)
+    _, new_commit = Publisher(repository, protection).push(base, branch, dict(files), message,
+                                                           modes)
     return Publication(repository.html_url(), repository.full_name, branch, new_commit)

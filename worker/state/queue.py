@@ -10,14 +10,15 @@ from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
-from kiln.jobs import JOB_FUNCTIONS, BuildJob, arguments
+from kiln.jobs import JOB_FUNCTIONS, BuildJob, ReviseJob, arguments
 from kiln.rqjob import JOB_SERIALIZER, KilnJob
 from kiln.settings import Settings
 
 STOP_WAIT_SECONDS = 10.0
 
 
-def enqueue_once(queue: Queue, job: BuildJob, job_id: str, settings: Settings) -> None:
+def enqueue_once(queue: Queue, job: BuildJob | ReviseJob, job_id: str,
+                 settings: Settings) -> None:
     """Queue `job` under `job_id` (as JSON, like every Kiln job) unless that id exists already."""
     if Job.exists(job_id, connection=queue.connection):
         return

@@ -28,8 +28,12 @@ class Records:
 
     def open(self, job_id: str, *, repo: str, number: int, kind: JobKind, trigger: str,
              title: str) -> str:
-        """The job's record, opened now or (for a retried job) found again; its build id."""
-        build_id = self.ledger.build_of(job_id) or self.history.start(
-            repo=repo, number=number, kind=kind, trigger=trigger, job_id=job_id, title=title)
+        """The job's record, opened now or (for a retried job) found again; its build id. A
+        finished record is never reopened: a job run again after its end gets a new one."""
+        build_id = self.ledger.build_of(job_id)
+        record = self.history.get(build_id) if build_id else None
+        if build_id is None or record is None or record.state.is_final:
+            build_id = self.history.start(repo=repo, number=number, kind=kind, trigger=trigger,
+                                          job_id=job_id, title=title)
         self.ledger.remember(job_id, build_id)
         return build_id

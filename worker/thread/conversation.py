@@ -9,6 +9,7 @@ from typing import Any, Literal
 from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
+from worker.github.ambiguity import exactly_once
 from worker.github.limits import fit_body
 
 Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
@@ -50,10 +51,19 @@ class Conversation:
                 return comment
         return None
 
-    def post(self, body: str) -> int:
-        answer = self.gh.rest.issues.create_comment(
-            self.owner, self.repo, self.number, body=fit_body(body))
-        return int(answer.parsed_data.id)
+    def post(self, marker: str, body: str) -> int:
+        """Post `body` (which must contain `marker`) once: after an ambiguous answer the
+        thread is read again for it, and it is sent again only when it is not there."""
+        def send() -> int:
+            answer = self.gh.rest.issues.create_comment(
+                self.owner, self.repo, self.number, body=fit_body(body))
+            return int(answer.parsed_data.id)
+
+        def find() -> int | None:
+            existing = self.find_own(marker)
+            return existing.id if existing else None
+
+        return exactly_once(send, find)
 
     def edit(self, comment_id: int, body: str) -> None:
         self.gh.rest.issues.update_comment(self.owner, self.repo, comment_id,
@@ -62,7 +72,7 @@ class Conversation:
     def post_once(self, marker: str, body: str) -> int:
         """Post `body` (which must contain `marker`) unless Kiln already did."""
         existing = self.find_own(marker)
-        return existing.id if existing else self.post(body)
+        return existing.id if existing else self.post(marker, body)
 
     def react(self, content: Reaction) -> None:
         """Add a reaction; GitHub answers a repeated one with the existing reaction."""

@@ -1,5 +1,7 @@
 """The texts Kiln writes on GitHub besides the progress comment: replies, bodies, summaries."""
 
+from kiln.states import Command
+
 UNAUTHORIZED = (
     "{marker}\nHi @{login}, thanks for the nudge! Only people with write access to this "
     "repository can start or steer Kiln, so I have left this one alone. A maintainer can "
@@ -13,23 +15,36 @@ BUSY = (
     "issue or pull request: wait for it to finish, or comment `/kiln cancel` to stop it."
 )
 
+QUEUED_BEHIND = (
+    "{marker}\n@{login}, this was asked for while Kiln was already building this issue; that "
+    "build has ended ({state}), so it is not built a second time. Comment `/kiln retry` to "
+    "build it again."
+)
+
 INVALID_CONFIG = (
     "{marker}\n😕 Kiln did not start: `.github/kiln.yml` has a problem.\n\n```\n{error}\n```\n\n"
     "Fix the file on the default branch, then comment `/kiln retry`."
 )
 INVALID_CONFIG_MARKER = "<!-- kiln:invalid-config -->"
 
-UNKNOWN_COMMAND = (
-    "@{login}, I don't know `/kiln {name}`. I understand:\n"
-    "- `/kiln retry`: build this issue again\n"
-    "- `/kiln cancel`: stop the running build and its sandbox\n"
-    "- `/kiln status`: say what Kiln is doing here"
-)
+COMMANDS = {
+    Command.RETRY: "build the issue again (on Kiln's pull request: its issue, as it stands now)",
+    Command.CANCEL: "stop the running build and its sandbox",
+    Command.STATUS: "say what Kiln is doing here",
+    Command.CONTINUE: ("go on with a build that stopped on its budget, from its branch, with a "
+                       "fresh budget"),
+    Command.HELP: "this answer: the commands, and what Kiln will do in this repository",
+}
 RETRY_QUEUED = "@{login}, queued a new build."
 CANCELLED = "Cancelled by @{login}: the job and its sandbox were stopped."
 NOTHING_TO_CANCEL = "@{login}, nothing is running here, so there is nothing to cancel."
 STATUS_RUNNING = "@{login}, Kiln is working on this: {state} (job `{job_id}`)."
 STATUS_IDLE = "@{login}, nothing is running here. The progress comment above has the last result."
+CANCELLED_QUEUED = "Cancelled by @{login}: the queued build will not run."
+STATUS_QUEUED = "@{login}, a build is queued here (job `{job_id}`) and waits for a free worker."
+STATUS_ABANDONED = (
+    "@{login}, the worker running this build (job `{job_id}`) stopped responding; Kiln "
+    "tries a build lost this way once more, and reports here either way.")
 
 ISSUE_CHANGED = "the issue's text changed after the build was asked for, so nothing was built"
 ISSUE_CHANGED_NEXT = (
@@ -66,20 +81,12 @@ REPOSITORY_TAKEN_NEXT = (
 )
 
 PULL_TITLE = "{title} (#{number})"
-PULL_BODY = """{summary}
-
-## Plan
-{plan}
-
-## Tests
-{tests}
-
-Iterations: {iterations} · tokens: {tokens:,} · cost: ${cost:.4f}
-{extra}
-Closes #{number}
-
-<sub>Built by Kiln for @{trigger}. Review it; a review requesting changes makes Kiln revise.</sub>
-"""
+PULL_DESCRIPTION = "{summary}\n\n**Plan**\n{plan}"
+PULL_TESTING = "{tests}\n\nIterations: {iterations} · tokens: {tokens:,} · cost: ${cost:.4f}"
+PULL_CLOSING = "Closes #{number}"
+PULL_FOOTER = ("<sub>Built by Kiln for @{trigger}. Review it; a review requesting changes makes "
+               "Kiln revise.</sub>")
+PULL_BODY = "{description}\n\n## Tests\n{testing}\n\n{closing}\n\n{footer}\n"
 COMMIT_MESSAGE = "{title}\n\nBuilt by Kiln for {repo}#{number}."
 REVISION_COMMIT_MESSAGE = "Address review feedback\n\nRevised by Kiln for {repo}#{number}."
 

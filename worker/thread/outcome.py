@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from kiln.states import BuildState, JobKind, Label
-from worker.thread.conversation import Conversation, Reaction
+from worker.state.outbox import Entry
+from worker.thread.conversation import Reaction
 
 OUTCOME_REACTIONS: dict[BuildState, Reaction] = {
     BuildState.DONE: "rocket", BuildState.FAILED: "confused"}
 OUTCOME_LABELS = {BuildState.DONE: Label.BUILT, BuildState.FAILED: Label.FAILED}
 
 
-def mark_outcome(conversation: Conversation, state: BuildState, kind: JobKind) -> None:
-    """The outcome's reaction, and on an issue its label (replacing the other one)."""
+def outcome_marks(state: BuildState, kind: JobKind, job_id: str) -> tuple[Entry, ...]:
+    """The outcome's reaction, and on an issue its label (replacing the other one), as
+    entries for the thread's outbox."""
+    marks: list[Entry] = []
     if state in OUTCOME_REACTIONS:
-        conversation.react(OUTCOME_REACTIONS[state])
+        marks.append(Entry.reaction(OUTCOME_REACTIONS[state], job_id))
     if state in OUTCOME_LABELS and kind is JobKind.BUILD:
         other = tuple(label for label in OUTCOME_LABELS.values() if label != OUTCOME_LABELS[state])
-        conversation.label(OUTCOME_LABELS[state], remove=other)
+        marks.append(Entry.label(OUTCOME_LABELS[state], other, job_id))
+    return tuple(marks)

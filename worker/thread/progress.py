@@ -11,7 +11,8 @@ from pathlib import Path
 import jinja2
 
 from kiln.states import BuildState, JobKind
-from worker.thread.conversation import Conversation
+from worker.state.outbox import Entry
+from worker.thread.courier import Courier
 
 MARKER = "<!-- kiln:progress -->"
 TEMPLATE = "progress.md.j2"
@@ -57,6 +58,7 @@ class Progress:
     plan: tuple[str, ...] = ()
     iteration: int = 0
     tests: str = ""
+    install: str = ""  # the latest install step, as the build log words it
     note: str = ""
     report: Report | None = None
     build_url: str | None = None
@@ -77,39 +79,28 @@ def render(progress: Progress) -> str:
 
 
 class ProgressComment:
-    """Shows progress in one comment; edits that come faster than `min_interval` are held
-    back (GitHub's secondary rate limits punish bursts of edits) until the next one."""
+    """Shows progress in one comment through the thread's outbox; edits that come faster than
+    `min_interval` are held back (GitHub's secondary rate limits punish bursts of edits) until
+    the next one, and while GitHub refuses, only the latest text waits to be shown."""
 
-    def __init__(self, conversation: Conversation, min_interval: float,
+    def __init__(self, courier: Courier, job_id: str, min_interval: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._conversation = conversation
+        self._courier = courier
+        self._job_id = job_id
         self._min_interval = min_interval
         self._clock = clock
-        self._comment_id: int | None = None
         self._last_edit = float("-inf")
         self._shown: str | None = None
 
-    @property
-    def comment_id(self) -> int | None:
-        return self._comment_id
-
-    def show(self, progress: Progress, *, urgent: bool = True) -> None:
-        """Show `progress`; a non-urgent change waits out the edit interval (and may be
-        superseded by a later one)."""
+    def show(self, progress: Progress, *, urgent: bool = True,
+             along: tuple[Entry, ...] = ()) -> None:
+        """Show `progress`, after the entries `along` (a reaction, a label); a non-urgent
+        change waits out the edit interval (and may be superseded by a later one)."""
         body = render(progress)
-        if body == self._shown:
+        if body == self._shown and not along:
             return
         if not urgent and self._clock() - self._last_edit < self._min_interval:
             return
-        self._write(body)
-
-    def _write(self, body: str) -> None:
-        if self._comment_id is None:
-            existing = self._conversation.find_own(MARKER)
-            self._comment_id = existing.id if existing else None
-        if self._comment_id is None:
-            self._comment_id = self._conversation.post(body)
-        else:
-            self._conversation.edit(self._comment_id, body)
+        self._courier.send(*along, Entry.comment(MARKER, body, self._job_id))
         self._shown = body
         self._last_edit = self._clock()

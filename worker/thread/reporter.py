@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from kiln.states import BuildState
-from worker.builder import Step
+from worker.builder import Plan, Step
+from worker.builder.checklist import Checklist
+from worker.builder.events import StepKind
 from worker.thread.reporting import goal_lines
 from worker.thread.session import JobSession
 
@@ -27,13 +29,23 @@ class StepReporter:
 
     def __init__(self, session: JobSession) -> None:
         self._session = session
+        self._plan: Plan | None = None  # the accepted plan, whose steps get ticked
 
     def __call__(self, step: Step) -> None:
         # Iteration 0 is the set-up before the first model turn (plan, install).
         detail = failures_first(step.detail) if step.tests is not None else step.detail
         self._session.log(step.message, step.iteration or None, detail)
+        self._session.spent(step.tokens, step.cost_usd)
         if step.plan is not None:
-            self._session.show(state=BuildState.BUILDING, plan=goal_lines(step.plan))
+            self._plan = step.plan
+            self._session.show(state=BuildState.BUILDING, plan=goal_lines(
+                step.plan, step.checklist or Checklist.of(step.plan)))
+        elif step.checklist is not None and self._plan is not None:  # a step ticked off
+            self._session.show(state=BuildState.BUILDING, plan=goal_lines(
+                self._plan, step.checklist))
+        elif step.kind is StepKind.INSTALL:
+            self._session.show(state=BuildState.BUILDING, iteration=step.iteration,
+                               install=step.message, urgent=False)
         elif step.tests is not None:
             self._session.show(state=BuildState.BUILDING, iteration=step.iteration,
                                tests=step.tests.summary, urgent=False)

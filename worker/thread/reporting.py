@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from worker.builder import BuildResult, Plan
+from worker.builder.checklist import Checklist
 from worker.github.publisher import CheckResult, Publication
 from worker.thread import messages
 from worker.thread.progress import Report
+from worker.thread.template import PullParts, find_template, shaped_body
 
 NO_TESTS = messages.NO_TESTS
 
 
-def goal_lines(plan: Plan) -> tuple[str, ...]:
-    """The plan's goal and steps as short lines, shown while the build works on them."""
-    return (f"**Goal:** {plan.goal}", *plan.steps)
+def goal_lines(plan: Plan, checklist: Checklist | None = None) -> tuple[str, ...]:
+    """The plan's goal and steps as short lines, shown while the build works on them; with a
+    checklist, the steps as a task list, ticked as they are done."""
+    return (f"**Goal:** {plan.goal}", *(checklist.lines() if checklist else plan.steps))
 
 
-def plan_lines(plan: Plan | None) -> tuple[str, ...]:
+def plan_lines(plan: Plan | None, checklist: Checklist | None = None) -> tuple[str, ...]:
     """The whole plan as short lines for the progress comment, its test command last."""
     if plan is None:
         return ()
-    return (*goal_lines(plan), f"Tests: `{plan.test_command}`")
+    return (*goal_lines(plan, checklist), f"Tests: `{plan.test_command}`")
 
 
 def summarize_tests(result: BuildResult) -> str:
@@ -59,17 +64,34 @@ def final_report(result: BuildResult, publication: Publication | None, next_step
     )
 
 
-def pull_body(result: BuildResult, number: int, trigger: str, held_back: list[str]) -> str:
-    """The pull request's description."""
-    plan = "\n".join(f"- {line}" for line in plan_lines(result.plan)) or "(no plan)"
+def pull_parts(result: BuildResult, number: int, trigger: str,
+               held_back: list[str]) -> PullParts:
+    """What Kiln says in its pull request's description, in pieces."""
+    plan = "\n".join(f"- {line}" for line in plan_lines(result.plan, result.checklist)
+                     ) or "(no plan)"
     notes = []
     if result.existing_tests_changed:
         notes.append(messages.EXISTING_TESTS_CHANGED.format(
             paths=", ".join(f"`{p}`" for p in result.existing_tests_changed)))
     if held_back:
         notes.append(held_back_note(held_back))
-    extra = "".join(f"\n{note}\n" for note in notes)
-    return messages.PULL_BODY.format(
-        summary=result.summary or "Kiln's implementation of the issue.", plan=plan,
-        tests=summarize_tests(result), iterations=result.iterations, tokens=result.usage.total,
-        cost=result.cost_usd, extra=extra, number=number, trigger=trigger)
+    return PullParts(
+        description=messages.PULL_DESCRIPTION.format(
+            summary=result.summary or "Kiln's implementation of the issue.", plan=plan),
+        testing="\n\n".join([messages.PULL_TESTING.format(
+            tests=summarize_tests(result), iterations=result.iterations,
+            tokens=result.usage.total, cost=result.cost_usd), *notes]),
+        closing=messages.PULL_CLOSING.format(number=number),
+        footer=messages.PULL_FOOTER.format(trigger=trigger))
+
+
+def pull_body(result: BuildResult, number: int, trigger: str, held_back: list[str],
+              files: Mapping[str, bytes] | None = None) -> str:
+    """The pull request's description: in the repository's template when `files` (the base
+    branch's) hold one, else in Kiln's own layout."""
+    parts = pull_parts(result, number, trigger, held_back)
+    template = find_template(files or {})
+    if template is not None:
+        return shaped_body(template.text, parts)
+    return messages.PULL_BODY.format(description=parts.description, testing=parts.testing,
+                                     closing=parts.closing, footer=parts.footer)

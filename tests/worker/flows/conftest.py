@@ -3,8 +3,10 @@ wires them, without RQ or Docker."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,17 @@ from kiln.states import JobKind
 from tests.worker.conftest import MAINTAINER, OWNER, REPO, GitHubWorld
 from tests.worker.fake_box import FakeSandboxes
 from worker.flows.commands import CommandRunner
+from worker.flows.continuation import Continuation
 from worker.flows.ending import JobEnding
 from worker.flows.issue_build import IssueBuild
 from worker.flows.revision import PullRevision
 from worker.state.ledger import JobLedger
+from worker.state.liveness import JobWatch
 from worker.state.lock import IssueLock
+from worker.state.outbox import Outbox
 from worker.state.records import Records
 from worker.thread.conversation import Conversation
+from worker.thread.courier import Courier
 from worker.thread.progress import MARKER
 from worker.thread.session import JobSession, Target
 
@@ -43,19 +49,32 @@ class Flows:
     stopped: list[str] = field(default_factory=list)
     requeued: list[tuple[BuildJob, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    seconds_ahead: float = 0.0  # how far the job watch's and outbox's clock runs ahead
+    drains: list[tuple[str, datetime]] = field(default_factory=list)  # outbox drains asked
 
     @property
     def emulator(self) -> Any:
         return self.world.emulator
 
     def build(self, number: int, turns: list[Any], job_id: str = "job-build",
-              sender: str = MAINTAINER, issue_digest: str | None = None) -> Any:
-        """Run a build of issue `number`; returns the scripted model."""
+              sender: str = MAINTAINER, issue_digest: str | None = None,
+              queued_at: float | None = None) -> Any:
+        """Run a build of issue `number` (queued at `queued_at`); returns the scripted model."""
         job = BuildJob(self.world.installation_id, OWNER, REPO, number, sender, issue_digest)
+        return self.run_build(job, turns, job_id, queued_at)
+
+    def run_build(self, job: BuildJob, turns: list[Any], job_id: str,
+                  queued_at: float | None = None) -> Any:
+        """Run a build job as the worker would (one a command queued, say); returns the
+        scripted model. Builds it queues land in `requeued`."""
         model, llm = self.serve_model(turns, self.settings)
-        IssueBuild(self.session(job, job_id, JobKind.BUILD), self.gh, self.settings,
-                   lambda: llm, lambda config: self.sandboxes, job.issue_digest).run()
+        IssueBuild(self.session(job, job_id, JobKind.BUILD, queued_at), self.gh, self.settings,
+                   lambda: llm, lambda config: self.sandboxes, job.issue_digest,
+                   Continuation(job, self.requeue)).run()
         return model
+
+    def requeue(self, build: BuildJob, job_id: str) -> None:
+        self.requeued.append((build, job_id))
 
     def revise(self, number: int, turns: list[Any], review_id: int | None = None,
                comment_id: int | None = None, job_id: str = "job-revise") -> Any:
@@ -71,17 +90,32 @@ class Flows:
         job = CommandJob(self.world.installation_id, OWNER, REPO, number, is_pull_request,
                          sender, name, comment_id, notice)
         CommandRunner(job, self.gh, self.ending(number), self.stopped.append,
-                      lambda build, job_id: self.requeued.append((build, job_id)),
-                      self.settings.trigger_label).run()
+                      self.requeue,
+                      self.settings, self.watch()).run()
 
-    def session(self, job: BuildJob | ReviseJob, job_id: str, kind: JobKind) -> JobSession:
-        target = Target(OWNER, REPO, job.number, job.sender, job_id, kind)
-        return JobSession(target, self.conversation(job.number), self.lock(job.number),
+    def watch(self) -> JobWatch:
+        return JobWatch(self.redis, self.settings.queue_name, self.now)
+
+    def session(self, job: BuildJob | ReviseJob, job_id: str, kind: JobKind,
+                queued_at: float | None = None) -> JobSession:
+        target = Target(OWNER, REPO, job.number, job.sender, job_id, kind, queued_at)
+        return JobSession(target, self.courier(job.number), self.lock(job.number),
                           self.records, self.settings.progress_edit_interval_seconds)
 
     def ending(self, number: int) -> JobEnding:
-        return JobEnding(self.conversation(number), self.lock(number), self.records,
+        return JobEnding(self.courier(number), self.lock(number), self.records,
                          self.removed.append)
+
+    def courier(self, number: int, gh: Any = None) -> Courier:
+        """The thread's outbox and its delivery (through `gh`, the flows' client by default);
+        drains are recorded in `drains`, not scheduled."""
+        return Courier(Conversation(gh or self.gh, OWNER, REPO, number, self.settings.bot_login),
+                       Outbox(self.redis, OWNER, REPO, number), self.lock(number), self.records,
+                       lambda job_id, at: self.drains.append((job_id, at)),
+                       self.settings.outbox_horizon_seconds, self.now)
+
+    def now(self) -> float:
+        return time.time() + self.seconds_ahead
 
     def conversation(self, number: int) -> Conversation:
         return Conversation(self.gh, OWNER, REPO, number, self.settings.bot_login)

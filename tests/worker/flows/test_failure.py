@@ -8,15 +8,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import docker
-from rq.exceptions import AbandonedJobError
 from rq.job import Job
 
 from kiln.jobs import BuildJob, CommandJob, ReviseJob, arguments
-from kiln.states import BuildState, JobKind
+from kiln.states import BuildState
 from tests.worker.conftest import OWNER, REPO
 from tests.worker.flows.conftest import Flows
 from worker.flows.ending import JobEnding
 from worker.flows.failure import FailureReporter, failure_reason, reported_job
+
+
+def _no_requeue(job: BuildJob | ReviseJob, job_id: str) -> None:
+    raise AssertionError(f"only a build the infrastructure lost is queued again, not {job}")
 
 
 def rq_job(redis_conn, function: str, kwargs: dict, job_id: str = "job-x") -> Job:
@@ -34,26 +37,6 @@ def test_kilns_jobs_are_read_back_typed(redis_conn) -> None:
     assert reported_job(rq_job(redis_conn, "tests.bot.probe_jobs.echo", {})) is None
 
 
-def test_a_dead_workers_build_ends_failed_on_its_thread(flows: Flows, redis_conn) -> None:
-    number = flows.open_issue()
-    job = BuildJob(flows.world.installation_id, OWNER, REPO, number, "alice")
-    assert flows.session(job, "job-x", JobKind.BUILD).open("Add subtraction", 60)
-
-    @contextmanager
-    def open_ending(typed: BuildJob | ReviseJob) -> Iterator[JobEnding]:
-        assert typed == job
-        yield flows.ending(typed.number)
-
-    FailureReporter(open_ending)(rq_job(redis_conn, "worker.jobs.build", arguments(job)),
-                                 AbandonedJobError, AbandonedJobError(), None)
-
-    body = flows.progress(number)
-    assert "Kiln build: failed" in body and "stopped responding" in body
-    record = flows.records.of_job("job-x")
-    assert record is not None and record.state is BuildState.FAILED
-    assert flows.lock(number).holder() is None and flows.removed == ["job-x"]
-
-
 def test_a_build_that_failed_before_acknowledging_still_ends_visibly(flows: Flows,
                                                                      redis_conn) -> None:
     number = flows.open_issue()
@@ -64,8 +47,9 @@ def test_a_build_that_failed_before_acknowledging_still_ends_visibly(flows: Flow
         yield flows.ending(typed.number)
 
     # As when the permission check answered 502 until githubkit gave up: no record, no comment.
-    FailureReporter(open_ending)(rq_job(redis_conn, "worker.jobs.build", arguments(job),
-                                        "job-early"), RuntimeError, RuntimeError("boom"), None)
+    reporter = FailureReporter(open_ending, _no_requeue)
+    reporter(rq_job(redis_conn, "worker.jobs.build", arguments(job), "job-early"),
+             RuntimeError, RuntimeError("boom"), None)
 
     body = flows.progress(number)
     assert "Kiln build: failed" in body and "/kiln retry" in body
@@ -83,7 +67,7 @@ def test_a_failed_command_is_answered(flows: Flows, redis_conn) -> None:
     def open_ending(typed: CommandJob) -> Iterator[JobEnding]:
         yield flows.ending(typed.number)
 
-    reporter = FailureReporter(open_ending)
+    reporter = FailureReporter(open_ending, _no_requeue)
     for _ in range(2):  # RQ may report the same job twice (handler, then maintenance)
         reporter(rq_job(redis_conn, "worker.jobs.command", arguments(job), "command-555"),
                  RuntimeError, RuntimeError("boom"), None)
@@ -104,7 +88,8 @@ def test_failure_reasons_say_what_github_and_docker_said_in_words() -> None:
     now = datetime(2026, 12, 2, 13, 5, tzinfo=UTC)
     limited = PrimaryRateLimitExceeded(response(403), timedelta(hours=1))
     assert failure_reason(type(limited), limited, now) == (
-        "GitHub's rate limit for this installation is used up until 14:05 UTC")
+        "GitHub's rate limit for this installation is used up until 14:05 UTC; "
+        "Kiln will report here then")
     failed = RequestFailed(response(502))
     assert failure_reason(type(failed), failed) == "GitHub answered 502 to GET /repos/o/r/issues/1"
     timeout = RequestTimeout(httpx.Request("GET", "https://api.github.com/x"))

@@ -45,7 +45,7 @@ def test_a_failing_build_without_drafts_keeps_its_work_on_a_branch_only(flows: F
     assert flows.emulator.files(OWNER, REPO, branch)["calc.py"] == script.BROKEN_CALC.encode()
     body = flows.progress(number)
     assert "Kiln build: failed" in body
-    assert f"branch {branch}" in body and f"The best attempt is on branch `{branch}`" in body
+    assert f"branch {branch}" in body and f"the work so far is on branch `{branch}`" in body
     labels = flows.emulator.issue(OWNER, REPO, number).labels
     assert "kiln: failed" in labels
 
@@ -96,15 +96,21 @@ def test_a_second_job_on_a_busy_issue_answers_busy(flows: Flows) -> None:
     assert flows.lock(number).holder() == "job-other"
 
 
-def test_a_retried_job_reuses_its_record_and_comment(flows: Flows) -> None:
+def test_a_job_run_again_reuses_its_comment_and_pull_request_not_its_finished_record(
+        flows: Flows) -> None:
     number = flows.open_issue()
     flows.build(number, script.passing_build())
+    first = flows.records.of_job("job-build")
 
     flows.build(number, script.passing_build())
 
     assert len(flows.emulator.pulls(OWNER, REPO)) == 1
     assert len(flows.emulator.commits(OWNER, REPO, f"kiln/issue-{number}")) == 2
-    assert flows.records.history.count() == 1
+    assert flows.progress(number)  # one progress comment, edited again
+    again = flows.records.of_job("job-build")
+    assert first is not None and again is not None and again.id != first.id
+    kept = flows.records.history.get(first.id)
+    assert kept is not None and kept.state == "done" and kept.finished_at == first.finished_at
 
 
 def test_a_build_of_the_text_the_labeller_saw_runs(flows: Flows) -> None:

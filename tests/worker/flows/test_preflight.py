@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiln.jobs import BuildJob
+from kiln.metrics import SharedMetrics
 from kiln.states import JobKind
 from sandbox import SandboxConfig
 from sandbox.allowlist import ImageAllowlist
@@ -10,7 +11,7 @@ from tests.worker.conftest import MAINTAINER, OWNER, REPO
 from tests.worker.flows.conftest import Flows
 from worker.flows.issue_build import IssueBuild
 from worker.flows.preflight import ImageRefused, read_config
-from worker.flows.repo_config import CONFIG_PATH
+from worker.flows.repo_config import CONFIG_PATH, RepoConfig
 from worker.sandboxes import sandbox_opener
 
 ALLOWLIST = ImageAllowlist.of(["kiln-sandbox-python:bookworm"], ["ghcr.io/acme/*"])
@@ -48,20 +49,30 @@ def test_a_name_that_is_no_image_name_is_shown_defanged(flows: Flows) -> None:
     assert config is None and "`x@everyoneb`" in reply and "<b>" not in reply
 
 
-def test_the_sandbox_opener_refuses_the_image_before_the_model_is_asked(flows: Flows) -> None:
+def test_the_sandbox_opener_refuses_an_image_the_settings_do_not_allow(flows: Flows) -> None:
+    # A second line of defence: whatever a flow's preflight did, the opener refuses.
+    opener = sandbox_opener(flows.settings, None, "job-opener",  # type: ignore[arg-type]
+                            SharedMetrics(flows.redis))
+    assert SandboxConfig.from_settings(flows.settings).image_allow == ()
+    try:
+        opener(RepoConfig(image="evil.example/miner:1"))
+    except ImageRefused as refused:
+        assert "SANDBOX_IMAGE_ALLOW" in str(refused) and refused.image == "evil.example/miner:1"
+    else:
+        raise AssertionError("the opener accepted an image the settings do not allow")
+
+
+def test_a_build_naming_a_refused_image_stops_before_the_model_is_asked(flows: Flows) -> None:
     flows.emulator.push(OWNER, REPO, "main", {CONFIG_PATH: "image: evil.example/miner:1\n"},
                         "config")
     number = flows.open_issue()
     job = BuildJob(flows.world.installation_id, OWNER, REPO, number, MAINTAINER)
     model, llm = flows.serve_model([], flows.settings)
-    opener = sandbox_opener(flows.settings, None, "job-opener")  # type: ignore[arg-type]
-    assert SandboxConfig.from_settings(flows.settings).image_allow == ()
+    opened: list[object] = []
 
-    try:
-        IssueBuild(flows.session(job, "job-opener", JobKind.BUILD), flows.gh, flows.settings,
-                   lambda: llm, opener).run()
-    except ImageRefused as refused:
-        assert "SANDBOX_IMAGE_ALLOW" in str(refused) and refused.image == "evil.example/miner:1"
-    else:
-        raise AssertionError("the build ran with an image the settings do not allow")
-    assert model.requests == []
+    IssueBuild(flows.session(job, "job-opener", JobKind.BUILD), flows.gh, flows.settings,
+               lambda: llm, opened.append).run()  # type: ignore[arg-type]
+
+    assert model.requests == [] and opened == []
+    comments = flows.emulator.issue(OWNER, REPO, number).comments
+    assert any("evil.example" in comment.body for comment in comments)

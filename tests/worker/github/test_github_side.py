@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 import redis
+from githubkit.exception import RequestFailed
 
+from kiln.history import BuildHistory
 from kiln.settings import Settings
 from kiln.states import BuildState, JobKind
 from tests.worker.conftest import MAINTAINER, OWNER, REPO, STRANGER, GitHubWorld
@@ -25,7 +27,12 @@ from worker.github.publisher import (
     create_org_repository,
 )
 from worker.github.repository import Repository, Snapshot
+from worker.state.ledger import JobLedger
+from worker.state.lock import IssueLock
+from worker.state.outbox import Outbox
+from worker.state.records import Records
 from worker.thread.conversation import Conversation
+from worker.thread.courier import Courier
 from worker.thread.progress import MARKER, Progress, ProgressComment
 
 BOT = "kiln[bot]"
@@ -36,34 +43,44 @@ def test_permission_decides_who_may_steer(gh: Any) -> None:
     assert not is_authorized(gh, OWNER, REPO, STRANGER)
 
 
+def _comment(gh: Any, redis_conn: redis.Redis, number: int, interval: float = 0,
+             clock: Callable[[], float] | None = None) -> ProgressComment:
+    """A progress comment as a job shows it: through the thread's outbox."""
+    records = Records(BuildHistory(redis_conn, 3600), JobLedger(redis_conn, 3600), None)
+    courier = Courier(Conversation(gh, OWNER, REPO, number, BOT),
+                      Outbox(redis_conn, OWNER, REPO, number),
+                      IssueLock(redis_conn, OWNER, REPO, number), records,
+                      lambda *_: None, 3600)
+    return ProgressComment(courier, "job-1", interval, *([clock] if clock else []))
+
+
 def test_progress_comment_is_found_again_and_edited_in_place(
-        github_world: GitHubWorld, gh: Any) -> None:
+        github_world: GitHubWorld, gh: Any, redis_conn: redis.Redis) -> None:
     number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
-    first = ProgressComment(Conversation(gh, OWNER, REPO, number, BOT), 0)
-    first.show(Progress(JobKind.BUILD, BuildState.QUEUED, MAINTAINER))
+    _comment(gh, redis_conn, number).show(Progress(JobKind.BUILD, BuildState.QUEUED, MAINTAINER))
     # A retried job starts from nothing and must find the same comment by its marker.
-    again = ProgressComment(Conversation(gh, OWNER, REPO, number, BOT), 0)
-    again.show(Progress(JobKind.BUILD, BuildState.PLANNING, MAINTAINER))
+    _comment(gh, redis_conn, number).show(
+        Progress(JobKind.BUILD, BuildState.PLANNING, MAINTAINER))
     comments = github_world.emulator.issue(OWNER, REPO, number).comments
-    assert len(comments) == 1 and first.comment_id == again.comment_id
+    assert len(comments) == 1
     assert MARKER in comments[0].body and "planning" in comments[0].body
 
 
 def test_a_users_copy_of_the_marker_is_not_taken_for_kilns(
-        github_world: GitHubWorld, gh: Any) -> None:
+        github_world: GitHubWorld, gh: Any, redis_conn: redis.Redis) -> None:
     number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
     github_world.emulator.comment(OWNER, REPO, number, f"{MARKER} forged", MAINTAINER)
-    ProgressComment(Conversation(gh, OWNER, REPO, number, BOT), 0).show(
+    _comment(gh, redis_conn, number).show(
         Progress(JobKind.BUILD, BuildState.QUEUED, MAINTAINER))
     bodies = [c.body for c in github_world.emulator.issue(OWNER, REPO, number).comments]
     assert bodies[0] == f"{MARKER} forged" and len(bodies) == 2
 
 
 def test_quick_edits_wait_out_the_interval_but_urgent_ones_do_not(
-        github_world: GitHubWorld, gh: Any) -> None:
+        github_world: GitHubWorld, gh: Any, redis_conn: redis.Redis) -> None:
     number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
     now = [100.0]
-    comment = ProgressComment(Conversation(gh, OWNER, REPO, number, BOT), 5, lambda: now[0])
+    comment = _comment(gh, redis_conn, number, 5, lambda: now[0])
     building = Progress(JobKind.BUILD, BuildState.BUILDING, MAINTAINER, iteration=1)
     comment.show(building)
     comment.show(dataclasses.replace(building, iteration=2), urgent=False)
@@ -86,7 +103,7 @@ def _issue_on_main(github_world: GitHubWorld, gh: Any) -> tuple[int, Repository,
     """A new issue, the repository, and main as it stands: what a build publishes onto."""
     number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
     repository = Repository(gh, OWNER, REPO)
-    return number, repository, repository.snapshot(repository.branch_head("main") or "")
+    return number, repository, repository.bare_snapshot(repository.branch_head("main") or "")
 
 
 def test_publishing_twice_makes_one_commit_one_pull_request_one_check(
@@ -161,10 +178,10 @@ def test_5xx_answers_and_secondary_rate_limits_are_retried(
     github_world.emulator.fail_next("POST", rf"/issues/{number}/reactions$",
                                     "secondary_rate_limit")
     conversation = Conversation(gh, OWNER, REPO, number, BOT)
-    conversation.post("hello")
+    conversation.post("<!-- m -->", "<!-- m --> hello")
     conversation.react("eyes")
     issue = github_world.emulator.issue(OWNER, REPO, number)
-    assert [c.body for c in issue.comments] == ["hello"]
+    assert [c.body for c in issue.comments] == ["<!-- m --> hello"]
     assert [r.content for r in issue.reactions] == ["eyes"]
 
 
@@ -209,3 +226,18 @@ def test_a_mention_in_the_conversation_becomes_one_instruction(
                                                MAINTAINER)
     assert collect_feedback(gh, OWNER, REPO, pull, None, comment_id, BOT) == (
         Feedback("@kiln add a docstring"),)
+
+
+def test_a_post_answered_502_is_never_resent_by_the_client_but_a_get_is(
+        github_world: GitHubWorld, gh: Any) -> None:
+    number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
+    github_world.emulator.fail_next("POST", rf"/issues/{number}/comments$", "502_after_success")
+    github_world.emulator.fail_next("GET", rf"/issues/{number}$", "502")
+
+    with pytest.raises(RequestFailed):
+        gh.rest.issues.create_comment(OWNER, REPO, number, body="once")
+    assert gh.rest.issues.get(OWNER, REPO, number).parsed_data.number == number
+
+    posts = [r for r in github_world.emulator.requests
+             if r.method == "POST" and r.path.endswith(f"/issues/{number}/comments")]
+    assert len(posts) == 1 and len(github_world.emulator.issue(OWNER, REPO, number).comments) == 1

@@ -86,7 +86,7 @@ def test_comments_are_cut_to_fit_when_posted_and_edited(
         github_world: GitHubWorld, gh: Any) -> None:
     number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
     conversation = Conversation(gh, OWNER, REPO, number, BOT)
-    comment_id = conversation.post(MARKER + "\n" + "p" * 70_000)
+    comment_id = conversation.post(MARKER, MARKER + "\n" + "p" * 70_000)
     conversation.edit(comment_id, MARKER + "\n" + "e" * 70_000 + "\nend")
     (comment,) = github_world.emulator.issue(OWNER, REPO, number).comments
     assert len(comment.body) <= BODY_CHARS and "characters cut" in comment.body

@@ -27,10 +27,18 @@ def _minted(github_world: GitHubWorld) -> int:
 
 
 def _redis_values(redis_conn: redis.Redis) -> bytes:
-    """Every value in Redis (githubkit's cache holds strings only)."""
-    values = [redis_conn.get(key) for key in redis_conn.keys("*")]
-    assert all(isinstance(value, bytes) for value in values)
-    return b"\n".join(value for value in values if isinstance(value, bytes))
+    """Every value in Redis: strings (githubkit's cache) and hashes (metrics), whole."""
+    values: list[bytes] = []
+    for key in redis_conn.keys("*"):
+        kind = redis_conn.type(key)
+        if kind == b"hash":
+            fields: dict[bytes, bytes] = redis_conn.hgetall(key)  # type: ignore[assignment]
+            values += [part for pair in fields.items() for part in pair]
+        else:
+            value = redis_conn.get(key)
+            assert kind == b"string" and isinstance(value, bytes), (key, kind)
+            values.append(value)
+    return b"\n".join(values)
 
 
 def test_redis_never_holds_a_token_or_jwt_in_clear_yet_workers_share_it(

@@ -40,3 +40,15 @@ def test_the_lock_expires(redis_conn: redis.Redis) -> None:
     lock = IssueLock(redis_conn, "octo", "repo", 1)
     lock.acquire("job-a", 60)
     assert 0 < redis_conn.ttl(lock.key) <= 60
+
+
+def test_the_last_hold_tells_who_held_the_issue_at_a_moment(redis_conn: redis.Redis) -> None:
+    now = [100.0]
+    lock = IssueLock(redis_conn, "octo", "repo", 3, lambda: now[0])
+    assert lock.held_at(100.0) is None
+    lock.acquire("job-a", 60)
+    now[0] = 150.0
+    assert lock.held_at(120.0) == "job-a" and lock.held_at(99.0) is None
+    lock.release("job-a")
+    assert lock.held_at(120.0) == "job-a"  # a trigger queued then came during job-a
+    assert lock.held_at(151.0) is None  # one queued after it ended did not

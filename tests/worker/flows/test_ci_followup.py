@@ -1,0 +1,212 @@
+"""The CI follow-up in process: Kiln's pull request meets the repository's own CI (played by
+the emulator as GitHub Actions), revises with what it reported, and says how it ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from kiln.jobs import BuildJob, CiJob, ReviseJob
+from kiln.states import JobKind
+from tests.worker import e2e_scripts as script
+from tests.worker.conftest import MAINTAINER, OWNER, REPO
+from tests.worker.flows.conftest import Flows
+from worker.flows.ci_followup import CiFollowUp, CiWatch
+from worker.flows.issue_build import IssueBuild
+from worker.flows.revision import PullRevision
+from worker.state.ci import Follows
+from worker.thread.ci_report import CI_SECTION_START
+
+LINT_ERROR = "calc.py:1:1: F401 `os` imported but unused"
+LINT_LOG = "\n".join(f"2026-12-03T07:00:0{n}.0000000Z {line}" for n, line in enumerate([
+    "##[group]Run actions/checkout@v4", "##[endgroup]", "##[group]Run ruff check .",
+    "##[endgroup]", LINT_ERROR, "Found 1 error.",
+    "##[error]Process completed with exit code 1."]))
+ANNOTATION = {"path": "calc.py", "start_line": 1, "annotation_level": "failure",
+              "message": "F401 unused import"}
+
+
+@dataclass
+class Ci:
+    """Kiln's flows wired with the CI follow-up; the queues are lists the test drains."""
+
+    flows: Flows
+    follows: Follows
+    polls: list[CiJob] = field(default_factory=list)
+    revisions: list[ReviseJob] = field(default_factory=list)
+
+    def watch(self) -> CiWatch:
+        return CiWatch(self.follows, self.polls.append, self.flows.world.installation_id,
+                       OWNER, REPO)
+
+    def build(self, number: int) -> str:
+        """A passing build of issue `number`; its pull request's head."""
+        f = self.flows
+        job = BuildJob(f.world.installation_id, OWNER, REPO, number, MAINTAINER)
+        _, llm = f.serve_model(script.passing_build(), f.settings)
+        IssueBuild(f.session(job, "job-build", JobKind.BUILD), f.gh, f.settings, lambda: llm,
+                   lambda config: f.sandboxes, watch=self.watch()).run()
+        return self.head()
+
+    def head(self) -> str:
+        (pull,) = self.flows.emulator.pulls(OWNER, REPO)
+        return str(pull.head_sha)
+
+    def look(self, sha: str, number: int, poll: int = 0) -> None:
+        """The CI job a check's webhook (or a poll) queues."""
+        job = CiJob(self.flows.world.installation_id, OWNER, REPO, MAINTAINER,
+                    f"kiln/issue-{number}", sha, poll)
+        self.run(job)
+
+    def run(self, job: CiJob) -> None:
+        CiFollowUp(job, self.flows.gh, self.follows, self.polls.append,
+                   lambda revise, round_number: self.revisions.append(revise),
+                   self.flows.settings).run()
+
+    def revise(self, job: ReviseJob, turns: list[Any]) -> Any:
+        """The CI revision the follow-up queued; returns the scripted model."""
+        f = self.flows
+        model, llm = f.serve_model(turns, f.settings)
+        PullRevision(f.session(job, f"job-ci-{len(self.revisions)}", JobKind.REVISE), f.gh,
+                     f.settings, lambda: llm, lambda config: f.sandboxes, None, None,
+                     job.ci_head, self.watch()).run()
+        return model
+
+    def red_build(self, config: str | None = None) -> tuple[int, str]:
+        """A build (under `config` on the default branch) whose head's lint check fails:
+        (issue, head)."""
+        if config is not None:
+            self.flows.emulator.push(OWNER, REPO, "main", {".github/kiln.yml": config},
+                                     "Kiln's config", author=MAINTAINER)
+        number = self.flows.open_issue()
+        head = self.build(number)
+        self.lint_fails(head)
+        return number, head
+
+    def lint_fails(self, sha: str) -> None:
+        self.flows.emulator.report_check(OWNER, REPO, sha, "test", "success")
+        self.flows.emulator.report_check(
+            OWNER, REPO, sha, "lint", "failure", log=LINT_LOG, annotations=[ANNOTATION],
+            output={"title": "ruff found 1 error", "summary": "Run `ruff check .`"})
+
+
+@pytest.fixture
+def ci(flows: Flows) -> Ci:
+    return Ci(flows, Follows(flows.redis, flows.settings.queue_name))
+
+
+def ci_fix() -> list[Any]:
+    """The CI revision: the lint error (from the job's log) must reach the model."""
+    return [script.plan(expect=LINT_ERROR, goal="fix lint", files=["calc.py"]),
+            script.Turn.tool_calls([script.write("calc.py", script.REVISED_CALC)]),
+            script.Turn.tool_calls([script.finish("Removed the unused import.")])]
+
+
+def pull_comments(ci: Ci) -> list[str]:
+    (pull,) = ci.flows.emulator.pulls(OWNER, REPO)
+    return ci.flows.replies(pull.number)
+
+
+def test_failing_actions_check_is_revised_with_its_log_and_the_green_head_is_reported(
+        ci: Ci) -> None:
+    number, head = ci.red_build()
+
+    ci.look(head, number)
+
+    (revise,) = ci.revisions
+    assert (revise.ci_head, revise.sender) == (head, MAINTAINER)
+    assert any("CI failed" in c and "`lint`" in c and "round 1 of 2" in c
+               for c in pull_comments(ci))
+    assert "CI failed" in ci.flows.progress(number)
+    model = ci.revise(revise, ci_fix())
+    model.assert_done()
+    prompt = str(model.requests[0])
+    assert "ruff found 1 error" in prompt and "F401 unused import" in prompt
+    assert "Run ruff check ." in prompt and "Run actions/checkout" not in prompt
+    fixed = ci.head()
+    assert fixed != head
+    for check in ("lint", "test"):
+        ci.flows.emulator.report_check(OWNER, REPO, fixed, check, "success")
+
+    ci.look(fixed, number)
+
+    (pull,) = ci.flows.emulator.pulls(OWNER, REPO)
+    assert any(f"CI passed** on `{fixed[:7]}`" in c for c in pull_comments(ci))
+    progress = ci.flows.progress(pull.number)
+    assert "Kiln revision: done" in progress and "CI passed" in progress
+    assert CI_SECTION_START in progress
+    assert len(ci.revisions) == 1
+    assert ci.follows.get(OWNER, REPO, f"kiln/issue-{number}") is None
+
+
+def test_rounds_stop_at_the_configured_limit_and_say_what_is_still_red(ci: Ci) -> None:
+    number, head = ci.red_build("ci_rounds: 1\n")
+    ci.look(head, number)
+    ci.revise(ci.revisions[0], ci_fix())
+    again = ci.head()
+    ci.lint_fails(again)
+
+    ci.look(again, number)
+    ci.look(again, number)  # the suite's webhook comes too: it is answered once
+
+    assert len(ci.revisions) == 1
+    still = [c for c in pull_comments(ci) if "CI still fails" in c]
+    assert len(still) == 1 and "after 1 round of revision: `lint`" in still[0]
+    (pull,) = ci.flows.emulator.pulls(OWNER, REPO)
+    assert "CI still fails" in ci.flows.progress(pull.number)
+    assert ci.follows.get(OWNER, REPO, f"kiln/issue-{number}") is None
+
+
+def test_a_human_push_to_the_branch_stops_the_loop(ci: Ci) -> None:
+    number, head = ci.red_build()
+    human = ci.flows.emulator.push(OWNER, REPO, f"kiln/issue-{number}",
+                                   {"NOTES.md": "mine now\n"}, "Take over", author=MAINTAINER)
+    ci.lint_fails(human)
+
+    ci.look(human, number)
+    ci.look(head, number)  # the older head's webhooks, arriving late
+
+    assert ci.revisions == []
+    assert any("stopped following CI" in c and human[:7] in c for c in pull_comments(ci))
+    assert ci.follows.get(OWNER, REPO, f"kiln/issue-{number}") is None
+
+
+def test_a_ci_revision_queued_before_a_human_push_does_nothing(ci: Ci) -> None:
+    number, head = ci.red_build()
+    ci.look(head, number)
+    human = ci.flows.emulator.push(OWNER, REPO, f"kiln/issue-{number}",
+                                   {"NOTES.md": "mine now\n"}, "Take over", author=MAINTAINER)
+
+    model = ci.revise(ci.revisions[0], ci_fix())
+
+    assert model.requests == []
+    assert ci.head() == human
+
+
+def test_without_any_webhook_the_poll_finds_the_result(ci: Ci) -> None:
+    number = ci.flows.open_issue()
+    head = ci.build(number)
+    (first,) = ci.polls
+    assert (first.head_sha, first.poll) == (head, 1)
+    ci.flows.emulator.report_check(OWNER, REPO, head, "test", None, status="in_progress")
+
+    ci.run(first)
+
+    second = ci.polls[-1]
+    assert second.poll == 2 and ci.flows.replies(number) == []
+    ci.flows.emulator.report_check(OWNER, REPO, head, "test", "success")
+    ci.run(second)
+    assert any("CI passed" in c for c in pull_comments(ci))
+    assert "CI passed" in ci.flows.progress(number)
+    assert len(ci.polls) == 2
+
+
+def test_ci_rounds_zero_turns_the_follow_up_off(ci: Ci) -> None:
+    number, head = ci.red_build("ci_rounds: 0\n")
+
+    ci.look(head, number)
+
+    assert ci.polls == [] and ci.revisions == []
+    assert not any("CI" in c for c in pull_comments(ci))

@@ -1,0 +1,26 @@
+"""Kiln's jobs put off until later, on RQ's scheduler (the Procfile's `worker --with-scheduler`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from redis import Redis
+from rq import Queue
+
+from kiln.jobs import JOB_FUNCTIONS, ReportJob, arguments
+from kiln.rqjob import JOB_SERIALIZER, KilnJob
+from kiln.settings import Settings
+
+
+def report_job_id(job: ReportJob) -> str:
+    """One id per job and time: a drain asked twice for one time is queued once."""
+    return f"report-{job.job_id}-{job.due}"
+
+
+def schedule_report(connection: Redis, settings: Settings, job: ReportJob, at: datetime) -> None:
+    """Queue `job` on the command queue (which every worker serves) to run at `at`."""
+    queue = Queue(settings.command_queue_name, connection=connection, job_class=KilnJob,
+                  serializer=JOB_SERIALIZER)
+    queue.enqueue_at(at, JOB_FUNCTIONS[job.kind], job_id=report_job_id(job),
+                     kwargs=arguments(job), job_timeout=settings.job_timeout_seconds,
+                     failure_ttl=settings.job_failure_ttl_seconds)
