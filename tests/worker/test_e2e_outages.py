@@ -4,6 +4,7 @@ was away, and a cancelled queued build (a build worker dying with no other build
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -115,3 +116,26 @@ def test_cancel_of_a_queued_build_means_it_never_runs(
               if c.user == kiln.world.app.bot_login]
     assert len(bodies) == 2 and all("kiln:command" in body for body in bodies)
     assert kiln.emulator.issue(OWNER, REPO, waiting).reactions == []
+
+
+def test_every_delivery_answered_202_across_a_redis_restart_is_built(
+        restartable_redis: RestartableRedis, start_kiln: Callable[..., KilnStack]) -> None:
+    builds = 5
+    kiln = start_kiln([turn for _ in range(builds) for turn in script.passing_build()],
+                      redis_url=restartable_redis.url, redelivery_interval_seconds=1)
+    numbers = [_labelled(kiln, f"Add subtraction {n}") for n in range(2)]
+    restartable_redis.stop()
+    numbers.append(_labelled(kiln, "Add subtraction while Redis is away"))
+    restartable_redis.start()
+    # The first delivery after the restart meets the web side's connection from before it.
+    numbers += [_labelled(kiln, f"Add subtraction {n}") for n in range(2, builds - 1)]
+
+    for number in numbers:
+        kiln.wait_for_state(number, "done", timeout=180)
+    labelled = [d for d in kiln.emulator.deliveries if d.action == "labeled"
+                and json.loads(d.body)["label"]["name"] == TRIGGER]
+    first_answers = {d.id: d.status_code for d in reversed(labelled) if not d.redelivery}
+    assert sorted(first_answers.values()) == [202] * (builds - 1) + [503]
+    assert len(kiln.emulator.pulls(OWNER, REPO)) == builds
+    for number in numbers:
+        assert len(kiln.emulator.issue(OWNER, REPO, number).comments) == 1

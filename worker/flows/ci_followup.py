@@ -95,8 +95,15 @@ class CiFollowUp:
         j = self.job
         if move is Move.WAIT:
             self._wait(follow)
-        elif move in (Move.CLOSED, Move.TIMED_OUT):
+        elif move is Move.CLOSED:
             self.follows.end(j.owner, j.repo, j.branch)
+        elif move is Move.TIMED_OUT:
+            self.follows.end(j.owner, j.repo, j.branch)
+            line = ci_report.TIMED_OUT_LINE.format(
+                commit=follow.head_sha[:7], minutes=self.settings.ci_wait_seconds // 60,
+                mention=self.settings.mention)
+            self._say_on_pull(follow, ci_report.STOPPED_MARKER.format(sha=follow.head_sha), line)
+            self._show_in_progress(follow, line)
         elif move is Move.PUSHED:
             self.follows.end(j.owner, j.repo, j.branch)
             self._say_on_pull(follow, ci_report.STOPPED_MARKER.format(sha=pull_head),

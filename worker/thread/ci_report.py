@@ -18,6 +18,9 @@ RED_LINE = ("🔴 **CI still fails** on `{commit}` after {limit} round{s} of rev
             "Kiln stopped here: fix it on the branch, or mention {mention} with instructions.")
 PUSHED_LINE = ("⏹️ **Kiln stopped following CI**: the branch's head `{commit}` is not Kiln's "
                "commit, so someone else is working on it now.")
+TIMED_OUT_LINE = ("⏳ **Kiln stopped following CI** on `{commit}`: its checks had not all "
+                  "ended {minutes} minutes after the push. Mention {mention} to have Kiln "
+                  "look again once they have.")
 PULL_COMMENT = "{marker}\n{line}\n"
 
 FEEDBACK_INTRO = (

@@ -3,6 +3,7 @@ the emulator as GitHub Actions), revises with what it reported, and says how it 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from tests.worker import e2e_scripts as script
 from tests.worker.conftest import MAINTAINER, OWNER, REPO
 from tests.worker.flows.conftest import Flows
 from worker.flows.ci_followup import CiFollowUp, CiWatch
+from worker.flows.ci_verdict import polls_for
 from worker.flows.issue_build import IssueBuild
 from worker.flows.revision import PullRevision
 from worker.state.ci import Follows
@@ -210,3 +212,19 @@ def test_ci_rounds_zero_turns_the_follow_up_off(ci: Ci) -> None:
 
     assert ci.polls == [] and ci.revisions == []
     assert not any("CI" in c for c in pull_comments(ci))
+
+
+def test_a_ci_that_never_ends_is_given_up_on_and_said_so(ci: Ci) -> None:
+    number = ci.flows.open_issue()
+    head = ci.build(number)
+    (first,) = ci.polls
+    ci.flows.emulator.report_check(OWNER, REPO, head, "test", None, status="in_progress")
+    settings = ci.flows.settings
+    allowed = polls_for(settings.ci_wait_seconds, settings.ci_poll_seconds)
+
+    ci.run(dataclasses.replace(first, poll=allowed))  # the last poll that may still wait
+    ci.run(ci.polls[-1])
+
+    assert ci.polls[-1].poll == allowed + 1  # and nothing queued after it
+    assert any("stopped following CI" in c for c in pull_comments(ci))
+    assert "stopped following CI" in ci.flows.progress(number)
