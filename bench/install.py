@@ -10,17 +10,15 @@ dependency image) costs under 1 s more than a bare sandbox start. The egress pro
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import docker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.sandbox import timed
 from kiln.settings import Settings
 from sandbox import Sandbox, SandboxConfig, deps
 from sandbox.egress import Egress
@@ -43,16 +41,6 @@ def manifests() -> dict[str, bytes]:
     """A package new each time, so its install misses the cache."""
     return {"benchpkg/pyproject.toml": PYPROJECT,
             "benchpkg/kilnbench.py": f"X = {uuid.uuid4().hex!r}\n".encode()}
-
-
-def timed(action: Callable[[], object], rounds: int) -> float:
-    """Median seconds of ``rounds`` calls."""
-    samples = []
-    for _ in range(rounds):
-        began = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples)
 
 
 def start(client: docker.DockerClient, image: str, config: SandboxConfig,

@@ -173,8 +173,10 @@ class KilnStack:
         return number, job_id
 
     def sandboxes(self, job_id: str) -> list[Any]:
+        # Sparse: a full listing inspects each container after listing it, and a short-lived
+        # one (an installer) gone in between would fail the listing with a 404.
         return list(self.docker.containers.list(
-            all=True, filters={"label": f"{JOB_LABEL}={job_id}"}))
+            all=True, sparse=True, filters={"label": f"{JOB_LABEL}={job_id}"}))
 
     def kill_worker(self, proc: subprocess.Popen[bytes]) -> None:
         """SIGKILL a worker and its work-horse, as when their machine dies."""
