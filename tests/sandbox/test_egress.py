@@ -19,6 +19,7 @@ from kiln.settings import Settings
 from sandbox import Sandbox, SandboxConfig, deps, failures
 from sandbox.egress import PROXY_ALIAS, refused_hosts
 from sandbox.proxy_config import parse_hosts, squid_config
+from tests.conftest import missing
 from tests.sandbox.conftest import leftovers
 from tests.sandbox.registries import npm_registry_host, pip_setup
 
@@ -111,7 +112,7 @@ def test_npm_installs_through_the_proxy(
 ) -> None:
     host = npm_registry_host()
     if host is None:
-        pytest.skip("npm is not installed here, so no npm registry is configured")
+        missing("npm (and so an npm registry to allow)")
     config = replace(online, install_allow=(host,))
     install = f"npm install --no-audit --no-fund is-number # {uuid.uuid4().hex}"
     image = config.image_for("node")

@@ -19,6 +19,7 @@ from emulators.model import Turn
 from kiln.metrics import CacheResult, Count, SharedMetrics, series
 from kiln.settings import Settings
 from sandbox import SandboxConfig, deps
+from tests.conftest import missing
 from tests.sandbox.registries import npm_registry_host, pip_setup
 from tests.worker import e2e_scripts as script
 from tests.worker.blobs import blob_id
@@ -163,7 +164,7 @@ def node_project(tmp_path: Path) -> dict[str, str]:
     makes for it."""
     npm = shutil.which("npm")
     if npm is None:
-        pytest.skip("npm is not installed on this machine")
+        missing("npm")
     package = json.dumps({**PACKAGE, "description": uuid.uuid4().hex}, indent=2) + "\n"
     (tmp_path / "package.json").write_text(package)
     subprocess.run([npm, "install", "--package-lock-only", "--ignore-scripts", "--no-audit",
