@@ -31,7 +31,7 @@ from rq import Worker
 from bot.app import create_app
 from emulators import localhost
 from emulators.github import GitHubEmulator
-from emulators.model import ScriptedModel
+from emulators.model import ScriptedModel, Turn
 from emulators.serving import serving
 from kiln.settings import Settings
 from tests.worker.e2e_scripts import passing_build
@@ -68,7 +68,7 @@ class Kiln:
         self.emulator.add_user(USER)
         self.emulator.create_repo(OWNER, REPO, files={"README.md": "# demo\n"})
         self.emulator.set_permission(OWNER, REPO, USER, "write")
-        self.emulator.install(self.app, OWNER)
+        self.installation = self.emulator.install(self.app, OWNER)
         self.settings = Settings(
             github_app_id=self.app.id, github_private_key=SecretStr(self.app.private_key_pem),
             github_webhook_secret=SecretStr(self.app.webhook_secret), github_api_url=url,
@@ -77,12 +77,15 @@ class Kiln:
         web = exits.enter_context(web_app(self.settings))
         self.emulator.set_webhook_url(f"{web}/api/github/webhooks")
         self.workers: list[subprocess.Popen[bytes]] = []
+        self.models: list[ScriptedModel] = []
 
-    def start_workers(self, count: int, builds_each: int) -> None:
-        """`count` workers, each with its own scripted model (a model answers one build at a
-        time, like a worker)."""
+    def start_workers(self, count: int, builds_each: int,
+                      build: Callable[[], list[Turn]] = passing_build) -> None:
+        """`count` workers, each with its own scripted model answering `build`'s turns
+        `builds_each` times (a model answers one build at a time, like a worker)."""
         for _ in range(count):
-            model = ScriptedModel([turn for _ in range(builds_each) for turn in passing_build()])
+            model = ScriptedModel([turn for _ in range(builds_each) for turn in build()])
+            self.models.append(model)
             model_url = self.exits.enter_context(model.serve())
             name = f"bench-{len(self.workers)}"
             with (self.workdir / f"{name}.log").open("w") as log:
@@ -102,20 +105,23 @@ class Kiln:
         for proc in self.workers:
             proc.wait(30)
         self.workers.clear()
+        self.models.clear()
         wait_until(lambda: not Worker.all(connection=self.redis), 30, "the workers to stop")
 
-    def label_new_issue(self) -> tuple[int, float]:
-        number = self.emulator.open_issue(OWNER, REPO, "Add subtraction", "calc.sub", USER)
+    def label_new_issue(self, repo: str = REPO, title: str = "Add subtraction",
+                        body: str = "calc.sub") -> tuple[int, float]:
+        """Open an issue and label it; its number and when the label was put on."""
+        number = self.emulator.open_issue(OWNER, repo, title, body, USER)
         started = time.perf_counter()
-        self.emulator.label_issue(OWNER, REPO, number, LABEL, USER)
+        self.emulator.label_issue(OWNER, repo, number, LABEL, USER)
         return number, started
 
-    def progress(self, number: int) -> str:
-        return next((c.body for c in self.emulator.issue(OWNER, REPO, number).comments
+    def progress(self, number: int, repo: str = REPO) -> str:
+        return next((c.body for c in self.emulator.issue(OWNER, repo, number).comments
                      if MARKER in c.body), "")
 
-    def finished(self, number: int) -> bool:
-        body = self.progress(number)
+    def finished(self, number: int, repo: str = REPO) -> bool:
+        body = self.progress(number, repo)
         return ": done\n" in body or ": failed\n" in body
 
     def _env(self, model_url: str) -> dict[str, str]:

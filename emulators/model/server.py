@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ class ScriptedModel:
         self.replay = Replay(turns, send_usage=send_usage)
         self.models = list(models)
         self.requests: list[Any] = []
+        self.arrivals: list[float] = []  # when each chat request came (time.perf_counter)
         self.app = Starlette(routes=[
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
             Route("/v1/models", self.list_models, methods=["GET"]),
@@ -77,6 +79,7 @@ class ScriptedModel:
             yield f"{root}/v1"
 
     async def chat(self, request: Request) -> JSONResponse:
+        self.arrivals.append(time.perf_counter())
         try:
             body = json.loads(await request.body())
         except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import openai
@@ -138,3 +139,14 @@ def test_models_are_listed_and_retrieved(serve_model: ServeModel) -> None:
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve("no-such-model")
     model.assert_ok()
+
+
+def test_each_request_is_stamped_with_when_it_came(serve_model: ServeModel) -> None:
+    model, client = serve_model([Turn.text("One."), Turn.text("Two.")])
+    before = time.perf_counter()
+    client.chat.completions.create(model=MODEL, messages=QUESTION)
+    between = time.perf_counter()
+    client.chat.completions.create(model=MODEL, messages=QUESTION)
+
+    first, second = model.arrivals
+    assert before <= first <= between <= second <= time.perf_counter()
