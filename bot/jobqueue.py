@@ -17,7 +17,7 @@ from rq.job import Job
 from bot.batcher import CommandPipe
 from bot.decisions import JobRequest
 from bot.jobrecord import JobRecord
-from kiln.jobs import JOB_FUNCTIONS
+from kiln.jobs import DELIVERY_CLAIM_KEY, JOB_FUNCTIONS
 from kiln.settings import Settings
 from kiln.states import JobKind
 
@@ -82,7 +82,7 @@ class JobQueue:
 
     async def submit(self, delivery_id: str, request: JobRequest) -> Submission:
         """Queue ``request`` unless this delivery (or its once-key) was seen before."""
-        claims = [f"{self._prefix}:delivery:{delivery_id}"]
+        claims = [DELIVERY_CLAIM_KEY.format(prefix=self._prefix, guid=delivery_id)]
         if request.once_key is not None:
             claims.append(f"{self._prefix}:once:{request.once_key}")
         keys = (claims[0], Job.key_for(request.job_id), self._queue_keys[request.kind],

@@ -148,6 +148,10 @@ JOB_FUNCTIONS: dict[JobKind, str] = {kind: f"worker.jobs.{kind}" for kind in JOB
 REDELIVERY_FUNCTION = "worker.jobs.redeliver"
 """The periodic job the workers schedule for themselves, with no arguments: ask GitHub again
 for the webhook deliveries that never reached Kiln."""
+DELIVERY_CLAIM_KEY = "{prefix}:delivery:{guid}"
+"""The web side's claim on a webhook delivery it queued a job for (``prefix`` is the queue's
+name, ``guid`` the delivery's): a redelivery finds it and queues nothing; the workers' look
+for missed deliveries reads it."""
 
 
 def arguments(job: Job) -> dict[str, Any]:

@@ -32,10 +32,12 @@ def remove_sandboxes(
     Returns the names removed. A volume still in use by a live container is left alone.
     """
     removed: list[str] = []
-    for box in client.containers.list(all=True, filters=_filters(labels)):
-        if _age(box.attrs["Created"]) >= older_than:
+    # Sparse: the list's own fields (epoch seconds, names with a slash), not an inspect of
+    # each container, which fails when one is removed between the list and its inspect.
+    for box in client.containers.list(all=True, filters=_filters(labels), sparse=True):
+        if time.time() - box.attrs["Created"] >= older_than:
             _remove(box, force=True, v=True)
-            removed.append(str(box.name))
+            removed.append(box.attrs["Names"][0].lstrip("/"))
     for volume in client.volumes.list(filters=_filters(labels)):
         if _age(volume.attrs["CreatedAt"]) >= older_than and _remove(volume):
             removed.append(str(volume.name))

@@ -54,6 +54,10 @@ def test_remove_by_label_ends_a_live_sandbox(
     docker_client: docker.DockerClient, config: SandboxConfig, job_label: dict[str, str]
 ) -> None:
     box = Sandbox.start(docker_client, config.image_for("python"), config, job_label)
-    assert len(remove_by_label(docker_client, "kiln.job", job_label["kiln.job"])) == 2
+    label = f"kiln.job={job_label['kiln.job']}"
+    [running] = docker_client.containers.list(filters={"label": label})
+    [volume] = docker_client.volumes.list(filters={"label": label})
+    removed = remove_by_label(docker_client, "kiln.job", job_label["kiln.job"])
+    assert sorted(removed) == sorted([running.name, volume.name])  # named as Docker names them
     assert leftovers(docker_client, job_label) == []
     box.stop()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-import httpx
+import openai
 import pytest
 from openai.types.chat import ChatCompletionMessage
 from pydantic import ValidationError
@@ -222,7 +222,8 @@ def test_call_limits_keep_a_model_call_within_the_time_left() -> None:
     assert call_limits(120.0, 3, seconds_left=300.0) == (120.0, 1)
     assert call_limits(120.0, 3, seconds_left=50.0) == (50.0, 0)
     assert call_limits(None, 2, seconds_left=30.0) == (30.0, 0)
-    assert seconds_of(7) == 7.0 and seconds_of(httpx.Timeout(5.0, read=9.0)) == 9.0
+    assert seconds_of(7) == 7.0 and seconds_of(openai.Timeout(5.0, read=9.0)) == 9.0
+    assert seconds_of(openai.OpenAI(api_key="k").timeout) == 600  # openai's default
     assert seconds_of(None) is None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
-import httpx
 import openai
 from openai.types.chat import ChatCompletionMessage
 
@@ -74,10 +73,11 @@ class Chat:
 
 
 def seconds_of(timeout: Any) -> float | None:
-    """The client's timeout in seconds (a number or an httpx.Timeout's read timeout)."""
+    """The client's timeout in seconds (a number, or the read timeout of the ``openai.Timeout``
+    a client holds when given none)."""
     if isinstance(timeout, int | float):
         return float(timeout)
-    if isinstance(timeout, httpx.Timeout):
+    if isinstance(timeout, openai.Timeout):
         return timeout.read
     return None
 

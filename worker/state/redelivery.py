@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import redis
 
-# The web side's claim on a delivery it queued a job for (`bot.jobqueue.JobQueue.submit`):
-# a delivery answered 503 (Redis away) or never received has none.
-CLAIM_KEY = "{prefix}:delivery:{guid}"
+from kiln.jobs import DELIVERY_CLAIM_KEY
+
 ASKED_KEY = "kiln:redelivery:{attempt_id}"
 
 
@@ -21,8 +20,10 @@ class DeliveryLog:
 
     def received(self, guid: str) -> bool:
         """Whether the web side queued this event's job (so GitHub's failure was only the
-        answer's: a slow 202, say)."""
-        return bool(self._redis.exists(CLAIM_KEY.format(prefix=self._prefix, guid=guid)))
+        answer's: a slow 202, say). A delivery answered 503 (Redis away) or never received
+        has no claim."""
+        claim = DELIVERY_CLAIM_KEY.format(prefix=self._prefix, guid=guid)
+        return bool(self._redis.exists(claim))
 
     def ask_once(self, attempt_id: int) -> bool:
         """Note that a redelivery of this attempt is asked for; False when it was already."""

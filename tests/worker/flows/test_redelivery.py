@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
+from kiln.jobs import DELIVERY_CLAIM_KEY
 from kiln.settings import Settings
 from tests.worker.conftest import MAINTAINER, OWNER, REPO, GitHubWorld
 from worker.flows.redelivery import MAX_ATTEMPTS, Attempt, Redelivery, missed
 from worker.github.clients import GitHubClients
-from worker.state.redelivery import CLAIM_KEY, DeliveryLog
+from worker.state.redelivery import DeliveryLog
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 UNREACHABLE = "http://127.0.0.1:9/api/github/webhooks"
@@ -52,7 +53,7 @@ def test_each_failed_attempt_is_asked_for_once_until_the_event_was_tried_enough(
     emulator.open_issue(OWNER, REPO, "Two", "b", MAINTAINER)
     taken, lost = [d.id for d in emulator.deliveries]
     settings = github_world.settings(make_settings)
-    redis_conn.set(CLAIM_KEY.format(prefix=settings.queue_name, guid=taken), "1")
+    redis_conn.set(DELIVERY_CLAIM_KEY.format(prefix=settings.queue_name, guid=taken), "1")
     redelivery, memory = _redelivery(github_world, settings, redis_conn)
 
     passes = []
