@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
 from worker.builder.protected import Protection, split_protected
-from worker.github.ambiguity import exactly_once
+from worker.github.ambiguity import already_exists, exactly_once
 from worker.github.limits import CHECK_TITLE_CHARS, fit_body, fit_check_text, fit_title
 from worker.github.provenance import RepositoryTaken, description_for, made_for
 from worker.github.repository import Repository, Snapshot
@@ -137,33 +138,32 @@ class Publisher:
 
 
 def create_org_repository(gh: GitHub[Any], org: str, name: str, title: str, mark: str,
-                          private: bool) -> Repository:
+                          private: bool, sleep: Callable[[float], None] = time.sleep,
+                          ) -> Repository:
     """Create `org/name` with an initial commit (the Git data API needs one) and `mark` in its
-    description, or find the one an earlier attempt created: a repository of that name
-    without the mark is someone else's (RepositoryTaken)."""
-    try:
+    description, or find the one an earlier attempt (or an ambiguous answer) created: a
+    repository of that name without the mark is someone else's (RepositoryTaken)."""
+    def send() -> Repository:
         gh.rest.repos.create_in_org(org, name=name, description=description_for(title, mark),
                                     private=private, auto_init=True)
-    except RequestFailed as exc:
-        if not _name_exists(exc):
+        return Repository(gh, org, name)
+
+    def find() -> Repository | None:
+        try:
+            found = gh.rest.repos.get(org, name).parsed_data
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return None
             raise
-        if not made_for(_description(gh, org, name), mark):
-            raise RepositoryTaken(f"{org}/{name}") from None
-    return Repository(gh, org, name)
+        if not made_for(found.description, mark):
+            raise RepositoryTaken(f"{org}/{name}")
+        return Repository(gh, org, name)
 
-
-def _name_exists(exc: RequestFailed) -> bool:
-    """Whether GitHub refused a new repository because its name is taken."""
-    return exc.response.status_code == 422 and "already exists" in exc.response.text
-
-
-def _description(gh: GitHub[Any], org: str, name: str) -> str | None:
-    """An existing repository's description; None when the installation cannot see it."""
     try:
-        return gh.rest.repos.get(org, name).parsed_data.description
+        return exactly_once(send, find, sleep)
     except RequestFailed as exc:
-        if exc.response.status_code == 404:
-            return None
+        if already_exists(exc):  # there, but not for this installation to see
+            raise RepositoryTaken(f"{org}/{name}") from None
         raise
 
 

@@ -171,6 +171,25 @@ def test_a_new_repository_is_reused_only_when_kiln_made_it_for_this_issue(
             create_org_repository(gh, OWNER, name, "Add a calculator", other, private=False)
 
 
+@pytest.mark.parametrize("fault", ["502_after_success", "502"])
+def test_a_new_repository_is_made_once_whatever_github_answered(
+        github_world: GitHubWorld, gh: Any, fault: str) -> None:
+    """After a 5xx GitHub may or may not have made the repository: Kiln reads before it
+    sends again, and never mistakes its own repository for someone else's."""
+    emulator = github_world.emulator
+    mark = creation_mark(f"{OWNER}/{REPO}", 9)
+    emulator.fail_next("POST", rf"/orgs/{OWNER}/repos$", fault)
+    pauses: list[float] = []
+
+    made = create_org_repository(gh, OWNER, "calc-9", "Add a calculator", mark, private=False,
+                                 sleep=pauses.append)
+
+    assert made.full_name == f"{OWNER}/calc-9"
+    description = gh.rest.repos.get(OWNER, "calc-9").parsed_data.description
+    assert description == f"Add a calculator {mark}"
+    assert pauses == ([] if fault == "502_after_success" else [1.0])  # sent again only if absent
+
+
 def test_5xx_answers_and_secondary_rate_limits_are_retried(
         github_world: GitHubWorld, gh: Any) -> None:
     number = github_world.emulator.open_issue(OWNER, REPO, "Add sub", "please", MAINTAINER)
