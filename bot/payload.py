@@ -35,6 +35,7 @@ ROUTED_PATHS = (
     "check_run.head_sha", "check_run.check_suite.head_branch", "check_run.app.slug",
     "check_suite.head_sha", "check_suite.head_branch", "check_suite.app.slug",
     "workflow_run.head_sha", "workflow_run.head_branch",
+    "sha", "state", "branches",  # status: its commit, state and the branches holding it
 )
 
 

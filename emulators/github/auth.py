@@ -10,7 +10,7 @@ import jwt
 from emulators.github.errors import ApiError, bad_credentials, not_accessible, not_found
 from emulators.github.ratelimit import Bucket
 from emulators.github.records import EmulatedApp, Installation, Repo, Token
-from emulators.github.shapes.apps import APP_PERMISSIONS
+from emulators.github.shapes.apps import permissions_of
 from emulators.github.state import GitHubState, covers
 
 MAX_JWT_SECONDS = 600
@@ -125,7 +125,7 @@ def require_installation(caller: Caller) -> Installation:
 
 def has_permission(caller: Caller, permission: str, level: str = "read") -> bool:
     """Whether the caller's token grants a permission at a level (``read`` < ``write``)."""
-    granted = APP_PERMISSIONS
+    granted = permissions_of(caller.app)
     if caller.token is not None and caller.token.permissions is not None:
         granted = caller.token.permissions
     order = ("read", "write", "admin")

@@ -143,3 +143,15 @@ def add_status(state: GitHubState, repo: Repo, sha: str, context: str, status_st
                           creator, state.now())
     ci_of(state, repo).statuses.append(status)
     return status
+
+
+def report_status(state: GitHubState, webhooks: WebhookSender, repo: Repo, sha: str,
+                  context: str, status_state: str, description: str | None,
+                  creator: str) -> tuple[CommitStatus, list[Outgoing]]:
+    """Record an external CI's commit status and build GitHub's ``status`` webhook for it (sent
+    for every state, pending included; the sender is the status's creator); call with the
+    state locked."""
+    status = add_status(state, repo, sha, context, status_state, description, creator)
+    outgoing = webhooks.build(repo, "status", None, creator,
+                              shapes.webhook_status(state, repo, status))
+    return status, outgoing

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any
 
 from emulators.github import shapes
-from emulators.github.ci import ACTIONS, add_status, report_check
+from emulators.github.ci import ACTIONS, report_check, report_status
 from emulators.github.cirecords import CheckReport
 from emulators.github.endpoints import ROUTES
 from emulators.github.faults import Faults
@@ -127,9 +127,11 @@ class GitHubEmulator:
     # --- set-up ------------------------------------------------------------
 
     def create_app(
-        self, slug: str = "kiln", webhook_secret: str = "secret", webhook_url: str | None = None
+        self, slug: str = "kiln", webhook_secret: str = "secret", webhook_url: str | None = None,
+        permissions: dict[str, str] | None = None,
     ) -> EmulatedApp:
-        return register_app(self.state, slug, webhook_secret, webhook_url)
+        """A GitHub App; ``permissions`` default to what Kiln's App asks for."""
+        return register_app(self.state, slug, webhook_secret, webhook_url, permissions)
 
     def sign_in(self, login: str) -> None:
         """Whose browser session GitHub's web pages (the App-manifest flow) act for."""
@@ -332,10 +334,13 @@ class GitHubEmulator:
         self, owner: str, name: str, sha: str, context: str, state: str,
         description: str | None = None, creator: str = "ci-bot",
     ) -> None:
-        """An external CI's commit status on ``sha`` (error, failure, pending or success)."""
+        """An external CI's commit status on ``sha`` (error, failure, pending or success);
+        GitHub's ``status`` webhook follows, whatever the state."""
         with self.state.lock:
-            add_status(self.state, self.state.repo(owner, name), sha, context, state,
-                       description, creator)
+            repo = self.state.repo(owner, name)
+            _, outgoing = report_status(self.state, self.webhooks, repo, sha, context, state,
+                                        description, creator)
+        self._deliver(outgoing)
 
     @property
     def deliveries(self) -> list[Delivery]:

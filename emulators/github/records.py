@@ -31,6 +31,7 @@ class EmulatedApp:
     public_key_pem: str = ""
     hook_id: int = 0
     created_at: str = ""
+    permissions: dict[str, str] | None = None  # None: Kiln's own (`shapes.APP_PERMISSIONS`)
 
 
 @dataclass

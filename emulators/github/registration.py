@@ -10,7 +10,8 @@ from emulators.github.state import GitHubState
 
 
 def register_app(
-    state: GitHubState, slug: str, webhook_secret: str, webhook_url: str | None
+    state: GitHubState, slug: str, webhook_secret: str, webhook_url: str | None,
+    permissions: dict[str, str] | None = None,
 ) -> EmulatedApp:
     """A new App in the state; the key is made before taking the state's lock (it is slow)."""
     pem, public = _key_pair()
@@ -25,6 +26,7 @@ def register_app(
             public,
             state.next_id(),
             state.now(),
+            permissions,
         )
         state.apps[app.id] = app
         state.ensure_account(app.bot_login, "Bot")

@@ -15,6 +15,7 @@ from bot.handlers.registry import HANDLERS
 from bot.payload import NotAnObject, routing_fields
 from bot.router import Router
 from tests.bot.conftest import fixture
+from tests.bot.test_checks import status_payload
 
 FIXTURES = sorted(path.stem for path in (Path(__file__).parents[1] / "fixtures").glob("*.json"))
 BOT = "kiln[bot]"
@@ -113,3 +114,15 @@ def test_fields_of_another_shape_keep_the_whole_payload() -> None:
 def test_bodies_that_are_not_objects_are_refused(raw: bytes, error: str) -> None:
     with pytest.raises(NotAnObject, match=error):
         routing_fields(raw)
+
+
+@pytest.mark.parametrize("state", ["success", "pending"])
+@pytest.mark.parametrize("variant", ["as recorded", "bot sender", "no installation"])
+def test_a_reduced_status_routes_like_the_whole_one(settings, state: str, variant: str) -> None:
+    payload = status_payload(state)
+    VARIANTS[variant](payload)
+    raw = json.dumps(payload).encode()
+    router = Router(settings, HANDLERS)
+
+    assert decide(router, "status", routing_fields(raw)) == decide(
+        router, "status", orjson.loads(raw))

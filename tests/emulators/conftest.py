@@ -50,10 +50,13 @@ class GitHubWorld:
     installation_id: int
     org_installation_id: int
 
-    def client(self, installation_id: int | None = None, **options: Any) -> GitHub[Any]:
-        """A githubkit client authenticated as the installation, with its own token cache."""
+    def client(self, installation_id: int | None = None, app: EmulatedApp | None = None,
+               **options: Any) -> GitHub[Any]:
+        """A githubkit client authenticated as the installation (of Kiln's app unless `app`
+        says), with its own token cache."""
+        app = app or self.app
         strategy = AppInstallationAuthStrategy(
-            self.app.id, self.app.private_key_pem, installation_id or self.installation_id)
+            app.id, app.private_key_pem, installation_id or self.installation_id)
         return GitHub(strategy, base_url=self.url, http_cache=False, timeout=10,
                       cache_strategy=MemCacheStrategy(), **options)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
+from githubkit.exception import RequestFailed
 from githubkit.webhooks import parse
 
 from tests.emulators.conftest import GitHubWorld, WebhookReceiver
@@ -95,3 +97,53 @@ def test_commit_statuses_combine_as_githubs_do(github: GitHubWorld) -> None:
     assert combined.state == "failure"
     assert sorted((s.context, s.state) for s in combined.statuses) == [
         ("ci/circle", "success"), ("deploy", "error")]
+
+
+def test_a_commit_status_sends_githubs_status_webhook_for_every_state(
+        github: GitHubWorld, webhook_receiver: WebhookReceiver) -> None:
+    sha = _head(github)
+    github.emu.push("alice", "proj", "elsewhere", {"b.py": "x = 1\n"}, "other", author="alice")
+    github.emu.set_webhook_url(webhook_receiver.url)
+
+    github.emu.set_status("alice", "proj", sha, "ci/jenkins", "pending")
+    github.emu.set_status("alice", "proj", sha, "ci/jenkins", "failure", "2 tests failed")
+
+    assert [h.headers["X-GitHub-Event"] for h in webhook_receiver.received] == [
+        "status", "status"]
+    for hook in webhook_receiver.received:
+        parse(hook.headers["X-GitHub-Event"], hook.body)  # GitHub's schema, via githubkit
+    pending, failed = (json.loads(h.body) for h in webhook_receiver.received)
+    assert "action" not in failed
+    assert (pending["state"], failed["state"]) == ("pending", "failure")
+    assert (failed["sha"], failed["name"], failed["context"], failed["description"]) == (
+        sha, "alice/proj", "ci/jenkins", "2 tests failed")
+    assert failed["id"] != pending["id"] and failed["target_url"] is None
+    assert failed["commit"]["sha"] == sha
+    assert [(b["name"], b["commit"]["sha"]) for b in failed["branches"]] == [
+        ("kiln/issue-1", sha)]
+    assert failed["created_at"] and failed["updated_at"]
+    assert failed["repository"]["full_name"] == "alice/proj"
+    assert failed["installation"]["id"] == github.installation_id
+    assert failed["sender"]["login"] == "ci-bot"
+
+
+def test_a_status_posted_through_the_rest_api_sends_the_webhook_too(
+        github: GitHubWorld, webhook_receiver: WebhookReceiver) -> None:
+    sha = _head(github)
+    github.emu.set_webhook_url(webhook_receiver.url)
+    with github.client() as gh, pytest.raises(RequestFailed) as refused:  # statuses: read
+        gh.rest.repos.create_commit_status("alice", "proj", sha, state="success")
+    assert refused.value.response.status_code == 403
+    ci = github.emu.create_app("external-ci", permissions={"statuses": "write"})
+    installation = github.emu.install(ci, "alice")
+    with github.client(installation, app=ci) as gh:
+        gh.rest.repos.create_commit_status("alice", "proj", sha, state="success",
+                                           context="ci/external")
+    github.emu.wait_for_deliveries()
+
+    [hook] = webhook_receiver.received
+    payload = json.loads(hook.body)
+    assert hook.headers["X-GitHub-Event"] == "status"
+    assert (payload["state"], payload["context"], payload["sha"]) == (
+        "success", "ci/external", sha)
+    assert payload["sender"]["login"] == "external-ci[bot]"

@@ -51,12 +51,13 @@ def create_token(call: Call) -> Reply:
                 "There is at least one repository that does not exist or is not "
                 "accessible to the parent installation."
             )
-    permissions = _narrowed_permissions(call.field("permissions"))
+    granted = shapes.permissions_of(call.state.apps[installation.app_id])
+    permissions = _narrowed_permissions(call.field("permissions"), granted)
     token = issue_token(call.state, installation, names, permissions)
     body = {
         "token": token.token,
         "expires_at": timestamp(token.expires_at),
-        "permissions": permissions or shapes.APP_PERMISSIONS,
+        "permissions": permissions or granted,
         "repository_selection": "all"
         if names is None and installation.repositories is None
         else "selected",
@@ -64,13 +65,15 @@ def create_token(call: Call) -> Reply:
     return Reply(201, body)
 
 
-def _narrowed_permissions(asked: dict[str, str] | None) -> dict[str, str] | None:
-    """The permissions a token asks for, each at most what the app has; None: all of them."""
+def _narrowed_permissions(asked: dict[str, str] | None,
+                          granted: dict[str, str]) -> dict[str, str] | None:
+    """The permissions a token asks for, each at most what the app has (`granted`); None:
+    all of them."""
     if asked is None:
         return None
     order = ("read", "write", "admin")
     for name, level in asked.items():
-        have = shapes.APP_PERMISSIONS.get(name)
+        have = granted.get(name)
         if have is None or level not in order or order.index(level) > order.index(have):
             raise invalid("The permissions requested are not granted to this installation.")
     # GitHub grants metadata:read to every token

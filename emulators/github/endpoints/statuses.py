@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emulators.github import shapes
-from emulators.github.ci import add_status, ci_of, combined_state, latest_statuses
+from emulators.github.ci import ci_of, combined_state, latest_statuses, report_status
 from emulators.github.errors import invalid, not_found
 from emulators.github.operations import resolve
 from emulators.github.routing import Call, Reply, Route
@@ -20,8 +20,10 @@ def create_status(call: Call) -> Reply:
     state = call.field("state", required=True)
     if state not in STATES:
         raise invalid("Validation Failed", "Status", "state")
-    made = add_status(call.state, repo, sha, str(call.field("context", "default")), state,
-                      call.field("description"), call.caller.login)
+    made, webhooks = report_status(call.state, call.webhooks, repo, sha,
+                                   str(call.field("context", "default")), state,
+                                   call.field("description"), call.caller.login)
+    call.events += webhooks
     return Reply(201, shapes.status(call.state, repo, made))
 
 

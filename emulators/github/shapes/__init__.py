@@ -5,7 +5,7 @@ when it entered the state, so rendering the same records twice gives the same JS
 """
 
 from emulators.github.shapes.accounts import organization, user
-from emulators.github.shapes.apps import APP_PERMISSIONS, app, installation
+from emulators.github.shapes.apps import APP_PERMISSIONS, app, installation, permissions_of
 from emulators.github.shapes.checks import check_run
 from emulators.github.shapes.ci import (
     annotation,
@@ -13,6 +13,7 @@ from emulators.github.shapes.ci import (
     combined_status,
     status,
     webhook_check_run,
+    webhook_status,
     workflow,
     workflow_run,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "node_id",
     "organization",
     "permission",
+    "permissions_of",
     "pull",
     "pull_html",
     "reaction",
@@ -82,6 +84,7 @@ __all__ = [
     "tree",
     "user",
     "webhook_check_run",
+    "webhook_status",
     "workflow",
     "workflow_run",
 ]

@@ -28,6 +28,7 @@ APP_EVENTS = [
     "check_run",
     "check_suite",
     "workflow_run",
+    "status",
 ]
 # installation fields the emulator does not model, with the values of a plain installation
 INSTALLATION_FIXED_FIELDS: dict[str, Any] = {
@@ -52,9 +53,14 @@ def app(state: GitHubState, app: EmulatedApp) -> dict[str, Any]:
         "html_url": f"{state.base_url}/apps/{app.slug}",
         "created_at": app.created_at,
         "updated_at": app.created_at,
-        "permissions": APP_PERMISSIONS,
+        "permissions": permissions_of(app),
         "events": APP_EVENTS,
     }
+
+
+def permissions_of(app: EmulatedApp) -> dict[str, str]:
+    """What the app may do: what it was created with, else what Kiln's App asks for."""
+    return app.permissions or APP_PERMISSIONS
 
 
 def installation(state: GitHubState, inst: Installation) -> dict[str, Any]:
@@ -71,7 +77,7 @@ def installation(state: GitHubState, inst: Installation) -> dict[str, Any]:
         "app_slug": app.slug,
         "target_id": account.id,
         "target_type": account.type,
-        "permissions": APP_PERMISSIONS,
+        "permissions": permissions_of(app),
         "events": APP_EVENTS,
         "created_at": inst.created_at,
         "updated_at": inst.created_at,

@@ -9,6 +9,7 @@ from emulators.github.records import CheckRun, Repo
 from emulators.github.shapes.accounts import user
 from emulators.github.shapes.apps import app
 from emulators.github.shapes.checks import check_run
+from emulators.github.shapes.contents import branch_summary, repo_commit
 from emulators.github.shapes.ids import node_id
 from emulators.github.shapes.repos import repo as repo_shape
 from emulators.github.shapes.urls import pull_api, repo_api, repo_html
@@ -129,6 +130,21 @@ def status(state: GitHubState, repo: Repo, given: CommitStatus) -> dict[str, Any
         "target_url": given.target_url, "context": given.context,
         "created_at": given.created_at, "updated_at": given.created_at,
         "creator": user(state, given.creator),
+    }  # fmt: skip
+
+
+def webhook_status(state: GitHubState, repo: Repo, given: CommitStatus) -> dict[str, Any]:
+    """A commit status as the ``status`` webhook carries it: with its commit and the branches
+    whose head it is (GitHub lists up to ten branches containing the commit)."""
+    heads = sorted(ref for ref, head in repo.refs.items()
+                   if head == given.sha and ref.startswith("refs/heads/"))
+    return {
+        "id": given.id, "sha": given.sha, "name": repo.full_name,
+        "target_url": given.target_url, "avatar_url": None, "context": given.context,
+        "description": given.description, "state": given.state,
+        "commit": repo_commit(state, repo, repo.git.commit(given.sha)),
+        "branches": [branch_summary(state, repo, ref, given.sha) for ref in heads[:10]],
+        "created_at": given.created_at, "updated_at": given.created_at,
     }  # fmt: skip
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.handlers.registry import HANDLERS
 from bot.setup.manifest import APP_YML, load_app_yml, manifest_for, page_url
+
+# GitHub sends these to every App whatever it subscribes to.
+ALWAYS_SENT = {"ping", "installation", "installation_repositories"}
 
 
 def test_manifest_points_at_kiln_and_keeps_app_yml() -> None:
@@ -20,6 +24,13 @@ def test_manifest_points_at_kiln_and_keeps_app_yml() -> None:
     assert manifest["default_events"] == app_yml["default_events"]
     assert manifest["default_permissions"]["issues"] == "write"
     assert "kiln.example.com" not in str(manifest)
+
+
+def test_app_yml_subscribes_to_every_event_kiln_routes() -> None:
+    routed = {event for event, _ in HANDLERS} - ALWAYS_SENT
+
+    assert routed <= set(load_app_yml()["default_events"])
+    assert "status" in routed
 
 
 def test_app_yml_ships_inside_the_package() -> None:

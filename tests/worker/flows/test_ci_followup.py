@@ -1,5 +1,6 @@
 """The CI follow-up in process: Kiln's pull request meets the repository's own CI (played by
-the emulator as GitHub Actions), revises with what it reported, and says how it ended."""
+the emulator as GitHub Actions, or as an external CI posting commit statuses), revises with
+what it reported, and says how it ended."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from rq import Queue
 
-from kiln.jobs import BuildJob, CiJob, ReviseJob
+from bot.app import create_app
+from kiln.jobs import BuildJob, CiJob, ReviseJob, job_from
+from kiln.rqjob import JOB_SERIALIZER
 from kiln.states import JobKind
+from tests.bot.live_server import serve
 from tests.worker import e2e_scripts as script
 from tests.worker.conftest import MAINTAINER, OWNER, REPO
 from tests.worker.flows.conftest import Flows
@@ -61,6 +66,13 @@ class Ci:
         job = CiJob(self.flows.world.installation_id, OWNER, REPO, MAINTAINER,
                     f"kiln/issue-{number}", sha, poll)
         self.run(job)
+
+    def webhook_looks(self) -> list[CiJob]:
+        """The CI jobs Kiln's web app queued from webhooks (on the command queue)."""
+        queue = Queue(self.flows.settings.command_queue_name, connection=self.flows.redis,
+                      serializer=JOB_SERIALIZER)
+        return [job_from(CiJob, job.kwargs) for job in queue.get_jobs()
+                if job.func_name == "worker.jobs.ci"]
 
     def run(self, job: CiJob) -> None:
         CiFollowUp(job, self.flows.gh, self.follows, self.polls.append,
@@ -141,6 +153,34 @@ def test_failing_actions_check_is_revised_with_its_log_and_the_green_head_is_rep
     assert CI_SECTION_START in progress
     assert len(ci.revisions) == 1
     assert ci.follows.get(OWNER, REPO, f"kiln/issue-{number}") is None
+
+
+def test_an_external_cis_failing_status_reaches_kiln_by_webhook_without_a_poll(
+        ci: Ci) -> None:
+    number = ci.flows.open_issue()
+    head = ci.build(number)
+    emulator = ci.flows.emulator
+    jenkins = "jenkins[bot]"  # a bot sender: CI, not someone asking Kiln for anything
+
+    with serve(create_app(ci.flows.settings)) as url:  # the real web app receives GitHub's
+        emulator.set_webhook_url(f"{url}/api/github/webhooks")
+        emulator.set_status(OWNER, REPO, head, "ci/jenkins", "pending", creator=jenkins)
+        emulator.set_status(OWNER, REPO, head, "ci/jenkins", "failure", "2 tests failed",
+                            creator=jenkins)
+
+    statuses = [d for d in emulator.deliveries if d.event == "status"]
+    assert [d.status_code for d in statuses] == [202, 202]
+    (look,) = ci.webhook_looks()  # the pending status queued nothing
+    assert (look.head_sha, look.branch, look.poll) == (head, f"kiln/issue-{number}", 0)
+    (waiting,) = ci.polls  # the build's poll, never run here: only the webhook acts
+    ci.run(look)
+
+    (revise,) = ci.revisions
+    assert (revise.ci_head, revise.sender) == (head, MAINTAINER)
+    assert any("CI failed" in c and "`ci/jenkins`" in c and "round 1 of 2" in c
+               for c in pull_comments(ci))
+    assert "CI failed" in ci.flows.progress(number)
+    assert ci.polls == [waiting]
 
 
 def test_rounds_stop_at_the_configured_limit_and_say_what_is_still_red(ci: Ci) -> None:
