@@ -60,6 +60,14 @@ class CiWatch:
         self.queue_poll(CiJob(self.installation_id, self.owner, self.repo, sender, branch,
                               head_sha, poll=1))
 
+    def abandoned(self, branch: str, head_sha: str) -> None:
+        """A CI revision of `head_sha` ended without a push (it failed, or it was moot): the
+        follow it was revising for ends with it, rather than waiting on a push that will
+        not come. A follow of a newer head (the revision published) is left alone."""
+        follow = self.follows.get(self.owner, self.repo, branch)
+        if follow is not None and follow.revising and follow.head_sha == head_sha:
+            self.follows.end(self.owner, self.repo, branch)
+
 
 class CiFollowUp:
     """Runs one CI job: looks at the followed head's checks, then acts once on what they say."""

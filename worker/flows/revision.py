@@ -79,6 +79,14 @@ class PullRevision:
     def run(self) -> None:
         t = self.session.target
         pull = self.gh.rest.pulls.get(t.owner, t.repo, t.number).parsed_data
+        try:
+            self._run_on(pull)
+        finally:
+            if self.ci_head is not None and self.watch is not None:
+                self.watch.abandoned(pull.head.ref, self.ci_head)
+
+    def _run_on(self, pull: Any) -> None:
+        t = self.session.target
         if pull.user.login != self.settings.bot_login or pull.state != "open":
             return  # only Kiln's own open pull requests are revised
         if self.ci_head is not None and pull.head.sha != self.ci_head:

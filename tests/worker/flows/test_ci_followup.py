@@ -268,3 +268,19 @@ def test_a_ci_that_never_ends_is_given_up_on_and_said_so(ci: Ci) -> None:
     assert ci.polls[-1].poll == allowed + 1  # and nothing queued after it
     assert any("stopped following CI" in c for c in pull_comments(ci))
     assert "stopped following CI" in ci.flows.progress(number)
+
+
+def test_a_ci_revision_that_fails_ends_the_follow_it_was_revising_for(ci: Ci) -> None:
+    number, head = ci.red_build()
+    ci.look(head, number)
+    (revise,) = ci.revisions
+    branch = f"kiln/issue-{number}"
+    following = ci.follows.get(OWNER, REPO, branch)
+    assert following is not None and following.revising
+
+    ci.revise(revise, [script.Turn.text("no plan")] * ci.flows.settings.plan_attempts)
+
+    assert ci.head() == head  # nothing was pushed
+    assert ci.follows.get(OWNER, REPO, branch) is None  # not left "revising" for good
+    (pull,) = ci.flows.emulator.pulls(OWNER, REPO)
+    assert "Kiln revision: failed" in ci.flows.progress(pull.number)
