@@ -81,7 +81,8 @@ class CommandJob:
     With ``notice`` set (a `Notice` value) the job only posts that reply, once per thread
     (per user, for a refusal): ``name`` is then the notice too, and ``comment_id`` is None
     when what is answered is not a comment (a review, a label). Notices share the command
-    queue so that nothing refused ever waits on, or occupies, the build queue.
+    queue so that nothing refused ever waits on, or occupies, the build queue. A command
+    GitHub did not take is run again later (``attempt`` counts: `worker.flows.command_retry`).
     """
 
     kind: ClassVar[JobKind] = JobKind.COMMAND
@@ -95,6 +96,7 @@ class CommandJob:
     name: str
     comment_id: int | None
     notice: str | None = None
+    attempt: int = 0  # tries before this one that GitHub did not take (down, out of quota)
 
 
 @dataclass(frozen=True)

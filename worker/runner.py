@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import docker
@@ -30,6 +31,7 @@ from worker.runtime import Runtime, install
 from worker.state.liveness import sweep_abandoned
 from worker.state.periodic import keep_redelivery_scheduled
 from worker.state.queue import enqueue_once
+from worker.state.schedule import schedule_command
 from worker.warmup import warm_up
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ class KilnWorker(OutageTolerantWorker):
         super().__init__(kiln_queues(queues, kwargs.get("connection")), *args, **kwargs)
         self.runtime = Runtime.create(settings, self.connection, make_llm)
         install(self.runtime)
-        reporter = FailureReporter(self._open_ending, self._requeue)
+        reporter = FailureReporter(self._open_ending, self._requeue, self._later)
         self.push_exc_handler(reporter)
         self._work_horse_killed_handler = reporter.horse_killed
         self._docker_check = DockerCheck(self.runtime.open_docker, SharedMetrics(self.connection))
@@ -105,6 +107,9 @@ class KilnWorker(OutageTolerantWorker):
 
     def _requeue(self, job: BuildJob | ReviseJob, job_id: str) -> None:
         enqueue_once(self.runtime.queue(), job, job_id, self.runtime.settings)
+
+    def _later(self, job: CommandJob, job_id: str, at: datetime) -> None:
+        schedule_command(self.connection, self.runtime.settings, job, job_id, at)
 
     def _reap_orphans(self) -> None:
         older_than = self.runtime.settings.job_timeout_seconds + ORPHAN_MARGIN_SECONDS

@@ -52,7 +52,7 @@ def test_an_outsider_gets_only_a_notice_on_the_command_queue(
         "installation_id": 42424242, "owner": "Codertocat", "repo": "Hello-World",
         "number": number, "is_pull_request": name != "issue_comment.created",
         "sender": STRANGER, "name": "unauthorized", "notice": "unauthorized",
-        "comment_id": payload[author]["id"] if author == "comment" else None,
+        "comment_id": payload[author]["id"] if author == "comment" else None, "attempt": 0,
     }
 
 

@@ -34,7 +34,7 @@ def test_on_someone_elses_pull_request_it_queues_a_notice(deliver, queued, setti
     assert (job.func_name, job.origin) == ("worker.jobs.command", settings.command_queue_name)
     assert job.kwargs == {**REPO_FIELDS, "number": 2, "is_pull_request": True,
                           "name": "builds-from-issues", "notice": "builds-from-issues",
-                          "comment_id": None}
+                          "comment_id": None, "attempt": 0}
 
 
 def test_labelling_the_same_pull_request_again_queues_no_second_notice(deliver,

@@ -86,7 +86,7 @@ def test_slash_commands_queue_a_command(deliver, queued, body, name) -> None:
     assert job.kwargs == {
         "installation_id": 42424242, "owner": "Codertocat", "repo": "Hello-World",
         "number": 1, "is_pull_request": False, "sender": "Codertocat", "name": name,
-        "comment_id": comment_id, "notice": None,
+        "comment_id": comment_id, "notice": None, "attempt": 0,
     }
 
 

@@ -19,6 +19,7 @@ from rq.timeouts import JobTimeoutException
 from kiln.jobs import BuildJob, CommandJob, ReviseJob, job_from, kind_of
 from kiln.states import BuildState, JobKind
 from sandbox.channel import SupervisorGone
+from worker.flows.command_retry import again, retry_id
 from worker.flows.commands import COMMAND_MARKER
 from worker.flows.ending import JobEnd, JobEnding
 from worker.flows.loss import RETRYING, lost_to_infrastructure, retry_job_id, verdict
@@ -32,6 +33,8 @@ OpenEnding = Callable[[KilnJob], AbstractContextManager[JobEnding]]
 """The ending of a job's thread, with a GitHub client that lasts as long as the block."""
 Requeue = Callable[[BuildJob | ReviseJob, str], None]
 """Queue a build or revision again under an RQ job id, unless a job with that id exists."""
+Later = Callable[[CommandJob, str, datetime], None]
+"""Queue a command again under an RQ job id at a time (RQ's scheduler), unless that id exists."""
 Clock = Callable[[], datetime]
 
 RATE_LIMITED = "GitHub's rate limit for this installation is used up until {until:%H:%M} UTC"
@@ -88,48 +91,68 @@ class FailureReporter:
 
     The build record is made final first, whatever GitHub says; the report goes through the
     thread's outbox, which shows it once GitHub takes it (after a rate limit's reset, say). A
-    build the infrastructure lost is queued once more instead (`worker.flows.loss`).
+    build the infrastructure lost is queued once more instead (`worker.flows.loss`); a command
+    GitHub did not take is asked again later (`worker.flows.command_retry`).
     """
 
-    def __init__(self, open_ending: OpenEnding, requeue: Requeue,
+    def __init__(self, open_ending: OpenEnding, requeue: Requeue, later: Later,
                  clock: Clock = utc_now) -> None:
         self.open_ending = open_ending
         self.requeue = requeue
+        self.later = later
         self.clock = clock
 
     def __call__(self, job: Job, exc_type: type[BaseException] | None,
                  exc: BaseException | None, tb: TracebackType | None) -> bool:
         self.report(job, failure_reason(exc_type, exc, self.clock()),
-                    lost=lost_to_infrastructure(exc_type, exc))
+                    lost=lost_to_infrastructure(exc_type, exc), exc=exc)
         return True  # let RQ's own handlers (logging, moving to the failed registry) run
 
     def horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: object) -> None:
         # RQ calls this only for a work-horse it did not stop itself (a cancel is not this).
         self.report(job, f"its process was killed (status {ret_val})", lost=True)
 
-    def report(self, job: Job, reason: str, lost: bool = False) -> None:
+    def report(self, job: Job, reason: str, lost: bool = False,
+               exc: BaseException | None = None) -> None:
         """Say on the job's thread that it failed, or that a build the infrastructure lost
         is tried again; never raises (it runs inside RQ)."""
         try:
-            self._report(job, reason, lost)
+            self._report(job, reason, lost, exc)
         except Exception:
             log.exception("could not report the failure of job %s", job.id)
 
-    def _report(self, job: Job, reason: str, lost: bool) -> None:
+    def _report(self, job: Job, reason: str, lost: bool, exc: BaseException | None) -> None:
         typed = reported_job(job)
-        if typed is None or (isinstance(typed, CommandJob) and typed.notice is not None):
-            return  # a notice is itself the answer; saying it failed would need the same call
+        if isinstance(typed, CommandJob):
+            self._report_command(job.id, typed, reason, exc)
+            return
+        if typed is None:
+            return
         with self.open_ending(typed) as ending:
-            if isinstance(typed, CommandJob):
-                marker = COMMAND_MARKER.format(comment_id=typed.comment_id)
-                ending.conversation.post_once(marker, messages.COMMAND_FAILED.format(
-                    marker=marker, login=typed.sender, name=typed.name, reason=reason))
-                return
             decided = verdict(typed, lost, reason)
             if decided.retry is not None:
                 self._try_again(ending, job.id, typed, decided.retry, reason)
             else:
                 self._report_build(ending, job.id, typed, decided.reason)
+
+    def _report_command(self, job_id: str, command: CommandJob, reason: str,
+                        exc: BaseException | None) -> None:
+        """Ask GitHub again later when a later try can succeed; else answer that the command
+        failed (a notice is itself the answer: saying it failed would need the same call)."""
+        retry = again(command, exc, self.clock().timestamp())
+        if retry is not None:
+            command_again, due = retry
+            log.warning("GitHub did not take command job %s; trying again at %s", job_id,
+                        datetime.fromtimestamp(due, UTC))
+            self.later(command_again, retry_id(job_id, command_again.attempt),
+                       datetime.fromtimestamp(due, UTC))
+            return
+        if command.notice is not None:
+            return
+        with self.open_ending(command) as ending:
+            marker = COMMAND_MARKER.format(comment_id=command.comment_id)
+            ending.conversation.post_once(marker, messages.COMMAND_FAILED.format(
+                marker=marker, login=command.sender, name=command.name, reason=reason))
 
     def _report_build(self, ending: JobEnding, job_id: str, typed: BuildJob | ReviseJob,
                       reason: str) -> None:

@@ -151,3 +151,8 @@ def flows(github_world: GitHubWorld, gh: Any, make_settings: Callable[..., Setti
                       JobLedger(redis_conn, 3600), settings.public_url)
     yield Flows(github_world, gh, settings, redis_conn, records, FakeSandboxes(tmp_path),
                 serve_model)
+
+
+def no_later(job: CommandJob, job_id: str, at: datetime) -> None:
+    """A `FailureReporter`'s `later` where no command may be asked again."""
+    raise AssertionError(f"no command is asked again here, yet {job_id} was, for {at}")

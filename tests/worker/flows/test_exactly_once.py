@@ -15,7 +15,7 @@ from kiln.jobs import BuildJob, CommandJob, ReviseJob, arguments
 from kiln.states import BuildState, JobKind
 from tests.worker import e2e_scripts as script
 from tests.worker.conftest import OWNER, REPO
-from tests.worker.flows.conftest import Flows
+from tests.worker.flows.conftest import Flows, no_later
 from worker.flows.ending import JobEnd, JobEnding
 from worker.flows.failure import FailureReporter
 from worker.github.publisher import CheckResult, Publisher, PullRequestDraft
@@ -174,7 +174,7 @@ def test_a_crash_report_carries_the_tokens_and_cost_already_spent(flows: Flows) 
     job = BuildJob(flows.world.installation_id, OWNER, REPO, number, "alice")
     rq_job = Job.create("worker.jobs.build", kwargs=arguments(job), id="job-crash",
                         connection=flows.redis)
-    FailureReporter(open_ending, _no_requeue)(rq_job, RequestFailed, crash.value, None)
+    FailureReporter(open_ending, _no_requeue, no_later)(rq_job, RequestFailed, crash.value, None)
 
     body = flows.progress(number)
     assert "Kiln build: failed" in body and f"**Tokens:** {spent.tokens:,}" in body

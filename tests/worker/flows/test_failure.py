@@ -13,7 +13,7 @@ from rq.job import Job
 from kiln.jobs import BuildJob, CommandJob, ReviseJob, arguments
 from kiln.states import BuildState
 from tests.worker.conftest import OWNER, REPO
-from tests.worker.flows.conftest import Flows
+from tests.worker.flows.conftest import Flows, no_later
 from worker.flows.ending import JobEnding
 from worker.flows.failure import FailureReporter, failure_reason, reported_job
 
@@ -47,7 +47,7 @@ def test_a_build_that_failed_before_acknowledging_still_ends_visibly(flows: Flow
         yield flows.ending(typed.number)
 
     # As when the permission check answered 502 until githubkit gave up: no record, no comment.
-    reporter = FailureReporter(open_ending, _no_requeue)
+    reporter = FailureReporter(open_ending, _no_requeue, no_later)
     reporter(rq_job(redis_conn, "worker.jobs.build", arguments(job), "job-early"),
              RuntimeError, RuntimeError("boom"), None)
 
@@ -67,7 +67,7 @@ def test_a_failed_command_is_answered(flows: Flows, redis_conn) -> None:
     def open_ending(typed: CommandJob) -> Iterator[JobEnding]:
         yield flows.ending(typed.number)
 
-    reporter = FailureReporter(open_ending, _no_requeue)
+    reporter = FailureReporter(open_ending, _no_requeue, no_later)
     for _ in range(2):  # RQ may report the same job twice (handler, then maintenance)
         reporter(rq_job(redis_conn, "worker.jobs.command", arguments(job), "command-555"),
                  RuntimeError, RuntimeError("boom"), None)

@@ -19,7 +19,7 @@ from kiln.jobs import BuildJob, ReviseJob, arguments
 from kiln.states import BuildState, JobKind
 from sandbox.channel import SupervisorGone
 from tests.worker.conftest import OWNER, REPO
-from tests.worker.flows.conftest import Flows
+from tests.worker.flows.conftest import Flows, no_later
 from worker.flows.ending import JobEnding
 from worker.flows.failure import FailureReporter
 from worker.flows.loss import lost_to_infrastructure, retry_job_id, verdict
@@ -80,7 +80,7 @@ def _reporter(flows: Flows, requeued: Requeued,
     def open_ending(typed: Any) -> Iterator[JobEnding]:
         yield (ending or flows.ending)(typed.number)
 
-    return FailureReporter(open_ending, requeued)
+    return FailureReporter(open_ending, requeued, no_later)
 
 
 def _started(flows: Flows, job_id: str, attempt: int = 0) -> tuple[int, BuildJob, Job]:

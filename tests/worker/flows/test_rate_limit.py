@@ -15,7 +15,7 @@ from rq.job import Job
 from kiln.jobs import BuildJob, ReviseJob, arguments
 from kiln.states import BuildState, JobKind
 from tests.worker.conftest import MAINTAINER, OWNER, REPO
-from tests.worker.flows.conftest import Flows
+from tests.worker.flows.conftest import Flows, no_later
 from worker.flows.ending import JobEnding
 from worker.flows.failure import FailureReporter
 from worker.state.outbox import Outbox
@@ -108,7 +108,7 @@ def test_a_build_failing_on_the_limit_is_reported_after_the_reset(flows: Flows) 
     job = BuildJob(flows.world.installation_id, OWNER, REPO, number, MAINTAINER)
     rq_job = Job.create("worker.jobs.build", kwargs=arguments(job), id=JOB_ID,
                         connection=flows.redis)
-    FailureReporter(open_ending, _no_requeue, clock=lambda: NOW)(
+    FailureReporter(open_ending, _no_requeue, no_later, clock=lambda: NOW)(
         rq_job, type(limited), limited, None)
 
     record = flows.records.of_job(JOB_ID)
