@@ -12,7 +12,7 @@ from docker.models.containers import Container
 from docker.models.volumes import Volume
 
 from sandbox import archive, command, container, deps, install_outputs, listing
-from sandbox.channel import Channel, Sink
+from sandbox.channel import Channel, Sink, Stdin
 from sandbox.config import SandboxConfig
 from sandbox.output import CappedOutput
 from sandbox.result import ExecResult, classify
@@ -121,11 +121,13 @@ class Sandbox:
             self._baseline[path] = listing.Stamp(
                 len(data), listing.to_microseconds(repr(mtime)), mode)
 
-    def put_archive(self, data: bytes) -> None:
+    def put_archive(self, data: Stdin) -> None:
         """Unpack a tar into the workspace as it is (modes, symlinks, a ``.git`` directory);
-        what it holds becomes the baseline ``changed_paths`` compares with."""
-        self._pending.append(data)
-        self._internal_unpack()
+        what it holds becomes the baseline ``changed_paths`` compares with. A file is streamed
+        from where it stands, a chunk at a time, so a tar of any size costs no memory here."""
+        self._internal_unpack()  # what put_files queued goes first, as it was put first
+        if (failed := self._unpack_now(data)) is not None:
+            raise RuntimeError(failed.stderr)
         self._baseline = self._listing()
 
     def read_file(self, path: str) -> bytes:
@@ -185,7 +187,7 @@ class Sandbox:
         if (failed := self._unpack()) is not None:
             raise RuntimeError(failed.stderr)
 
-    def _collect(self, argv: Sequence[str], stdin: bytes = b"",
+    def _collect(self, argv: Sequence[str], stdin: Stdin = b"",
                  env: Mapping[str, str] = container.BASE_ENV) -> tuple[int, bytes, bytes]:
         """Run a short internal command; its exit code, whole stdout and whole stderr."""
         streams = {"stdout": bytearray(), "stderr": bytearray()}
@@ -200,6 +202,10 @@ class Sandbox:
             return None
         data = b"".join(self._pending)
         self._pending.clear()
+        return self._unpack_now(data)
+
+    def _unpack_now(self, data: Stdin) -> ExecResult | None:
+        """Unpack a tar into the workspace; a failed result when refused."""
         code, _out, err = self._collect(command.unpack_argv(container.WORKSPACE), data)
         if code == 0:
             return None

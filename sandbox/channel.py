@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import docker
 from docker.models.containers import Container
@@ -31,9 +32,16 @@ DIAGNOSTIC_TAIL = 2000
 # anything larger is no stream Kiln's supervisor wrote, and the channel is given up.
 MAX_FRAME_BYTES = 1 << 20
 MAX_DOCKER_FRAME_BYTES = 16 << 20
+# A file given as standard input is sent this much at a time, so the host holds no more of
+# it than this, however large the file (a whole repository's tar).
+STDIN_CHUNK_BYTES = 1 << 20
 
 Sink = Callable[[str, bytes], None]
 """Receives ``("stdout" or "stderr", chunk)`` as the command writes it."""
+
+Stdin = bytes | BinaryIO
+"""A command's standard input: bytes, or a seekable binary file sent from where it stands
+to its end, a chunk at a time."""
 
 
 class SupervisorGone(RuntimeError):
@@ -73,20 +81,25 @@ class Channel:
         cwd: str,
         env: Mapping[str, str],
         timeout: float,
-        stdin: bytes = b"",
+        stdin: Stdin = b"",
         sink: Sink,
     ) -> Outcome:
         """Run ``argv`` in the container as the sandbox user, streaming its output to ``sink``."""
         if self._broken is not None:
             raise SupervisorGone(self._broken)
+        size = len(stdin) if isinstance(stdin, bytes) else _remaining(stdin)
         request = {"argv": list(argv), "cwd": cwd, "env": dict(env), "timeout": timeout,
-                   "stdin": len(stdin)}
+                   "stdin": size}
         self._sock.settimeout(timeout + GRACE_SECONDS)
         # Until the final frame arrives, any way out leaves the rest of this command's
         # frames in the stream, where the next request would misread them.
         self._broken = "an earlier command was abandoned mid-stream"
         try:
-            self._sock.sendall(json.dumps(request).encode() + b"\n" + stdin)
+            head = json.dumps(request).encode() + b"\n"
+            if isinstance(stdin, bytes):
+                self._sock.sendall(head + stdin)
+            else:
+                self._send_file(head, stdin, size)
             while True:
                 tag, payload = self._next_frame()
                 if tag == b"x":
@@ -100,6 +113,18 @@ class Channel:
 
     def close(self) -> None:
         self._connection.close()
+
+    def _send_file(self, head: bytes, stdin: BinaryIO, size: int) -> None:
+        """Send ``head`` then ``size`` bytes of ``stdin``, a chunk at a time (the first with
+        ``head``, so a small request still goes out in one write)."""
+        chunk = stdin.read(min(size, STDIN_CHUNK_BYTES))
+        self._sock.sendall(head + chunk)
+        left = size - len(chunk)
+        while left and (chunk := stdin.read(min(left, STDIN_CHUNK_BYTES))):
+            self._sock.sendall(chunk)
+            left -= len(chunk)
+        if left:  # the supervisor would take the next request for the rest of this input
+            self._break(f"the command's input ended {left} bytes short of its {size}")
 
     def _next_frame(self) -> tuple[bytes, bytes]:
         while len(self._answer) < FRAME_HEADER.size:
@@ -143,3 +168,11 @@ class Channel:
         """Give the channel up: what follows in the stream can no longer be trusted."""
         self._broken = reason
         raise SupervisorGone(reason)
+
+
+def _remaining(stdin: BinaryIO) -> int:
+    """How many bytes a seekable file holds from where it stands to its end."""
+    start = stdin.tell()
+    end = stdin.seek(0, os.SEEK_END)
+    stdin.seek(start)
+    return end - start

@@ -1,16 +1,24 @@
-"""The host's end of the supervisor against a fake attach stream: sizes it will not buffer."""
+"""The host's end of the supervisor against a fake attach stream: sizes it will not buffer,
+and input streamed from a file (also to a real sandbox)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import random
 import socket
 import struct
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from sandbox.channel import DIAGNOSTIC_TAIL, Channel, SupervisorGone
+from sandbox import Sandbox, container
+from sandbox.channel import DIAGNOSTIC_TAIL, STDIN_CHUNK_BYTES, Channel, SupervisorGone
 
 DOCKER_STDOUT, DOCKER_STDERR = 1, 2
 # A channel that waits for the rest of a huge frame would wait out its 35 s grace instead.
@@ -33,6 +41,10 @@ def docker_frame(stream: int, payload: bytes, size: int | None = None) -> bytes:
 
 def supervisor_frame(tag: bytes, payload: bytes, size: int | None = None) -> bytes:
     return tag + struct.pack(">I", len(payload) if size is None else size) + payload
+
+
+EXITED = docker_frame(DOCKER_STDOUT, supervisor_frame(
+    b"x", b'{"exit": 0, "timed_out": false, "oom_kills": 0}'))
 
 
 @pytest.fixture
@@ -108,3 +120,64 @@ def test_only_the_tail_of_the_supervisors_own_errors_is_kept(stream) -> None:
     with pytest.raises(SupervisorGone, match=r"ended: n+last words$"):
         channel.run(["true"], cwd="/", env={}, timeout=5, sink=lambda name, chunk: None)
     assert len(channel._diagnostics) == DIAGNOSTIC_TAIL
+
+
+def take_request(supervisor: socket.socket, received: dict[str, Any]) -> None:
+    """Read one request and its input as the supervisor does, then answer that it exited."""
+    with supervisor.makefile("rb") as reader:
+        received["request"] = json.loads(reader.readline())
+        received["stdin"] = reader.read(received["request"]["stdin"])
+    supervisor.sendall(EXITED)
+
+
+def test_a_file_is_sent_from_where_it_stands_to_its_end(stream) -> None:
+    channel, supervisor = stream
+    data = random.Random(5).randbytes(2 * STDIN_CHUNK_BYTES + 5)
+    spool = io.BytesIO(b"skipped" + data)
+    spool.seek(len(b"skipped"))
+    received: dict[str, Any] = {}
+    threading.Thread(target=take_request, args=(supervisor, received), daemon=True).start()
+
+    outcome = channel.run(["cat"], cwd="/", env={}, timeout=5, stdin=spool,
+                          sink=lambda name, chunk: None)
+
+    assert outcome.exit_code == 0 and received["request"]["stdin"] == len(data)
+    assert received["stdin"] == data
+
+
+class Shrunk(io.BytesIO):
+    """A file that ends sooner than its size said (cut short while it was sent)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(size) if self.tell() < STDIN_CHUNK_BYTES else b""
+
+
+def drain(supervisor: socket.socket) -> None:
+    while supervisor.recv(1 << 16):
+        pass
+
+
+def test_a_file_that_ends_short_breaks_the_channel(stream) -> None:
+    channel, supervisor = stream
+    threading.Thread(target=drain, args=(supervisor,), daemon=True).start()
+
+    with pytest.raises(SupervisorGone, match="input ended 5 bytes short"):
+        channel.run(["cat"], cwd="/", env={}, timeout=5,
+                    stdin=Shrunk(bytes(STDIN_CHUNK_BYTES + 5)), sink=lambda name, chunk: None)
+    with pytest.raises(SupervisorGone, match="bytes short"):  # the supervisor waits for them
+        channel.run(["true"], cwd="/", env={}, timeout=5, sink=lambda name, chunk: None)
+
+
+@pytest.mark.docker
+@pytest.mark.timeout(120)
+def test_a_file_larger_than_a_chunk_reaches_the_command_byte_for_byte(box: Sandbox) -> None:
+    data = random.Random(8).randbytes(5 * STDIN_CHUNK_BYTES + 123)
+    out = bytearray()
+    with tempfile.TemporaryFile() as spool:
+        spool.write(data)
+        spool.seek(0)
+        outcome = box._supervisor.run(["sha256sum"], cwd="/tmp", env=container.BASE_ENV,
+                                      timeout=60, stdin=spool,
+                                      sink=lambda name, chunk: out.extend(chunk))
+    assert outcome.exit_code == 0, out
+    assert out.split()[0].decode() == hashlib.sha256(data).hexdigest()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import random
 from pathlib import Path
 
 import pytest
 
 from sandbox import Sandbox
+from sandbox.channel import STDIN_CHUNK_BYTES
 from worker.builder.gittree import GitTree
 
 pytestmark = pytest.mark.docker
@@ -73,10 +77,31 @@ def test_an_archive_arrives_as_it_is_and_git_reads_it(box: Sandbox, tmp_path: Pa
     (tmp_path / "run.sh").write_text("#!/bin/sh\necho ran\n")
     (tmp_path / "run.sh").chmod(0o755)
     (tmp_path / "alias.sh").symlink_to("run.sh")
-    tree = GitTree.from_files({"latin1.txt": b"Caf\xe9\n"}, tmp_path)
-    box.put_archive(tree.archive())
+    big = random.Random(3).randbytes(3 * STDIN_CHUNK_BYTES + 17)  # streamed in several chunks
+    tree = GitTree.from_files({"latin1.txt": b"Caf\xe9\n", "data/big.bin": big}, tmp_path)
+    with tree.archived() as archive:
+        box.put_archive(archive)
     assert box.exec("./alias.sh && cat latin1.txt").stdout == "ran\nCaf\xe9\n".encode(
         "latin-1").decode(errors="replace")
+    assert box.exec("sha256sum data/big.bin").stdout.split()[0] == hashlib.sha256(big).hexdigest()
+    assert box.exec("stat -c '%a %F' run.sh alias.sh").stdout.splitlines() == [
+        "755 regular file", "777 symbolic link"]
     assert box.git(["ls-tree", "HEAD", "alias.sh"]).startswith(b"120000 blob ")
     assert box.exec("git status --porcelain && git log --oneline | wc -l").stdout == "1\n"
     assert box.changed_paths() == {}
+
+
+def test_files_put_before_an_archive_are_written_first(box: Sandbox, tmp_path: Path) -> None:
+    box.put_files({"kept.txt": b"mine\n", "shared.txt": b"put first\n"})
+    tree = GitTree.from_files({"shared.txt": b"from the archive\n"}, tmp_path)
+    with tree.archived() as archive:
+        box.put_archive(archive)
+    assert box.read_file("kept.txt") == b"mine\n"
+    assert box.read_file("shared.txt") == b"from the archive\n"
+    assert box.changed_paths() == {}
+
+
+def test_a_refused_archive_raises_and_the_sandbox_goes_on(box: Sandbox) -> None:
+    with pytest.raises(RuntimeError, match="could not write the files"):
+        box.put_archive(io.BytesIO(b"not a tar" * 300_000))
+    assert box.exec("echo still here").stdout == "still here\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import select
 import shutil
@@ -18,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from kiln.settings import Settings
 from sandbox import SandboxConfig, archive, command, container, deps, install_outputs, listing
@@ -150,12 +149,13 @@ class FakeBox:
             data, mode = content if isinstance(content, tuple) else (content, archive.FILE_MODE)
             self._baseline[path] = listing.Stamp(len(data), mtime_us, mode)
 
-    def put_archive(self, data: bytes) -> None:
-        """Unpack a tar into the workspace as it is; it becomes the baseline, as in the real."""
+    def put_archive(self, data: BinaryIO) -> None:
+        """Unpack a tar (a file, read from where it stands) into the workspace as it is; it
+        becomes the baseline, as in the real."""
         self.calls.append(Call("put_archive"))
         workspace = self._live_workspace()
         self._settle()
-        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        with tarfile.open(fileobj=data) as tar:
             tar.extractall(workspace, filter=_as_test_user)
         self._baseline = self._listing()
 

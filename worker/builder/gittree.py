@@ -1,14 +1,17 @@
-"""A git working tree on the worker's disk: its files read on demand, packed as one tar."""
+"""A git working tree on the worker's disk: its files read on demand, packed as one tar
+into a temporary file (on disk, never in memory)."""
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sandbox.archive import SANDBOX_UID
 
@@ -132,14 +135,32 @@ class GitTree(Mapping[str, bytes]):
     def submodules(self) -> list[Entry]:
         return [entry for entry in self.entries.values() if entry.mode == SUBMODULE]
 
-    def archive(self) -> bytes:
-        """The whole working tree with its ``.git``, as a tar owned by the sandbox user:
-        modes, symlinks (as links) and every byte kept."""
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for child in sorted(self.root.iterdir()):
-                tar.add(child, arcname=child.name, filter=_owned)
-        return buf.getvalue()
+    @contextmanager
+    def archived(self) -> Iterator[BinaryIO]:
+        """The whole working tree with its ``.git``, as a tar owned by the sandbox user
+        (modes, symlinks as links, every byte kept): an anonymous temporary file, open at
+        its start and gone on exit, so memory does not grow with the repository."""
+        with tempfile.TemporaryFile(prefix="kiln-tree-") as spool:
+            with tarfile.open(fileobj=spool, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                for name in sorted(os.listdir(self.root)):
+                    _add(tar, os.path.join(self.root, name), name)
+            spool.seek(0)
+            yield spool
+
+
+def _add(tar: tarfile.TarFile, path: str, arcname: str) -> None:
+    """Add ``path`` and, for a directory (never a link to one), all beneath it, in
+    ``TarFile.add``'s order, forgetting what ``add`` would keep of every file until the tar
+    closes (about a KiB each): its members, which only reading uses, and its inodes, so a
+    second hard link is stored as a copy (git keeps no links). Plain strings, as pathlib
+    would intern every name."""
+    tar.add(path, arcname=arcname, recursive=False, filter=_owned)
+    # Plain attributes of every TarFile, though typeshed lists neither.
+    tar.members.clear()  # type: ignore[attr-defined]
+    tar.inodes.clear()  # type: ignore[attr-defined]
+    if os.path.isdir(path) and not os.path.islink(path):
+        for name in sorted(os.listdir(path)):
+            _add(tar, os.path.join(path, name), f"{arcname}/{name}")
 
 
 def _owned(info: tarfile.TarInfo) -> tarfile.TarInfo:

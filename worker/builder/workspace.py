@@ -10,7 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from sandbox.archive import FILE_MODE, FileContent
 from sandbox.listing import Stamp
@@ -28,7 +28,7 @@ KIND_OF_MODE = {"100644": Kind.FILE, "100755": Kind.EXECUTABLE, SYMLINK: Kind.SY
 class Box(Protocol):
     """The part of ``sandbox.Sandbox`` the builder uses."""
 
-    def put_archive(self, data: bytes) -> None: ...
+    def put_archive(self, data: BinaryIO) -> None: ...
     def put_files(self, files: Mapping[str, FileContent]) -> None: ...
     def delete_files(self, paths: list[str]) -> None: ...
     def read_file(self, path: str) -> bytes: ...
@@ -56,8 +56,9 @@ def stamp_entry(stamp: Stamp) -> Entry:
 class Workspace:
     """The tree as Kiln knows it; ``version`` goes up on every change, whoever made it.
 
-    The starting tree reaches the sandbox as one tar with its ``.git``: a ``GitTree`` as it
-    is, plain bytes after Kiln commits them into a new repository. Writes and deletes reach
+    The starting tree reaches the sandbox as one tar with its ``.git``, streamed from a
+    temporary file (so the worker's memory does not grow with it): a ``GitTree`` as it is,
+    plain bytes after Kiln commits them into a new repository. Writes and deletes reach
     the sandbox in one batch before the next command runs: each sandbox call costs a Docker
     round-trip (tens of milliseconds). ``exec_seconds`` and ``file_seconds`` say where sandbox
     time went.
@@ -79,7 +80,8 @@ class Workspace:
         self.file_seconds += time.perf_counter() - began
 
     def _seed(self, tree: GitTree) -> None:
-        self.box.put_archive(tree.archive())
+        with tree.archived() as archive:
+            self.box.put_archive(archive)
         self.base_commit = tree.commit
         self._entries = tree_entries(tree)
 
