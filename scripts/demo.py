@@ -150,6 +150,19 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
             pass
         break
     proc.wait()
+    _wait_gone(proc.pid)
+
+
+def _wait_gone(group: int, seconds: float = 10.0) -> None:
+    """Until no process of the group is left: a child killed with the group may take a
+    moment to die and be reaped after its leader has gone."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def show_logs(work: Path, lines: int = 15) -> None:
