@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import socket
 import struct
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +38,11 @@ MAX_DOCKER_FRAME_BYTES = 16 << 20
 # A file given as standard input is sent this much at a time, so the host holds no more of
 # it than this, however large the file (a whole repository's tar).
 STDIN_CHUNK_BYTES = 1 << 20
+# Input up to this size goes out with the request, which the supervisor reads whole before
+# the command starts. Anything larger (or a file) is sent by a thread of its own while this
+# one reads the answer: the supervisor passes it on only as the command reads it, and a
+# command that writes much before it reads would otherwise stall both ends.
+INLINE_STDIN_BYTES = supervisor.CHUNK
 
 Sink = Callable[[str, bytes], None]
 """Receives ``("stdout" or "stderr", chunk)`` as the command writes it."""
@@ -94,37 +102,42 @@ class Channel:
         # Until the final frame arrives, any way out leaves the rest of this command's
         # frames in the stream, where the next request would misread them.
         self._broken = "an earlier command was abandoned mid-stream"
+        head = json.dumps(request).encode() + b"\n"
+        sender: _Sender | None = None
         try:
-            head = json.dumps(request).encode() + b"\n"
-            if isinstance(stdin, bytes):
+            if isinstance(stdin, bytes) and size <= INLINE_STDIN_BYTES:
                 self._sock.sendall(head + stdin)
             else:
-                self._send_file(head, stdin, size)
-            while True:
-                tag, payload = self._next_frame()
-                if tag == b"x":
-                    answer = json.loads(payload)
-                    self._broken = None
-                    return Outcome(answer["exit"], answer["timed_out"], answer["oom_kills"])
-                sink(STREAM_NAMES[tag], payload)
-        except OSError as exc:
-            self._broken = f"the sandbox stopped answering: {exc}"
-            raise SupervisorGone(self._broken) from None
+                sender = _Sender(self._sock, head, stdin, size)
+            outcome = self._answer_to(sink)
+        except (OSError, SupervisorGone) as exc:
+            if sender is not None and sender.caused:  # the first cause, not the symptom
+                reason = str(sender.failure)
+            elif isinstance(exc, SupervisorGone):
+                raise
+            else:
+                reason = f"the sandbox stopped answering: {exc}"
+            self._broken = reason
+            raise SupervisorGone(reason) from None
+        if sender is not None:
+            # The supervisor answers only after reading all the input: the thread is done.
+            sender.join()
+            if sender.failure:
+                self._break(sender.failure)
+        self._broken = None
+        return outcome
+
+    def _answer_to(self, sink: Sink) -> Outcome:
+        """Read frames, passing output to ``sink``, up to the final one."""
+        while True:
+            tag, payload = self._next_frame()
+            if tag == b"x":
+                answer = json.loads(payload)
+                return Outcome(answer["exit"], answer["timed_out"], answer["oom_kills"])
+            sink(STREAM_NAMES[tag], payload)
 
     def close(self) -> None:
         self._connection.close()
-
-    def _send_file(self, head: bytes, stdin: BinaryIO, size: int) -> None:
-        """Send ``head`` then ``size`` bytes of ``stdin``, a chunk at a time (the first with
-        ``head``, so a small request still goes out in one write)."""
-        chunk = stdin.read(min(size, STDIN_CHUNK_BYTES))
-        self._sock.sendall(head + chunk)
-        left = size - len(chunk)
-        while left and (chunk := stdin.read(min(left, STDIN_CHUNK_BYTES))):
-            self._sock.sendall(chunk)
-            left -= len(chunk)
-        if left:  # the supervisor would take the next request for the rest of this input
-            self._break(f"the command's input ended {left} bytes short of its {size}")
 
     def _next_frame(self) -> tuple[bytes, bytes]:
         while len(self._answer) < FRAME_HEADER.size:
@@ -168,6 +181,55 @@ class Channel:
         """Give the channel up: what follows in the stream can no longer be trusted."""
         self._broken = reason
         raise SupervisorGone(reason)
+
+
+class _InputFailed(Exception):
+    """The command's input could not all be read from the host's side."""
+
+
+class _Sender(threading.Thread):
+    """Sends a request and its input on the channel's socket while the caller reads the
+    answer from it."""
+
+    def __init__(self, sock: socket.socket, head: bytes, stdin: Stdin, size: int):
+        super().__init__(name="kiln-stdin", daemon=True)
+        self._sock = sock
+        self._head = head
+        self._stdin = io.BytesIO(stdin) if isinstance(stdin, bytes) else stdin
+        self._size = size
+        self.failure: str | None = None  # why the input did not all go out
+        self.caused = False  # whether that failure was the input's own, not the socket's
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._send()
+        except _InputFailed as exc:
+            # The supervisor would wait for the rest, and the reader for its answer: the
+            # socket is shut, so the reader stops waiting and the channel is given up.
+            self.failure, self.caused = str(exc), True
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError as exc:  # the reader sees the same broken stream
+            self.failure = f"the sandbox stopped taking the command's input: {exc}"
+
+    def _send(self) -> None:
+        """Send the head then ``size`` bytes of input, a chunk at a time (the first with the
+        head, so a small request still goes out in one write)."""
+        chunk = self._read(min(self._size, STDIN_CHUNK_BYTES))
+        self._sock.sendall(self._head + chunk)
+        left = self._size - len(chunk)
+        while left and (chunk := self._read(min(left, STDIN_CHUNK_BYTES))):
+            self._sock.sendall(chunk)
+            left -= len(chunk)
+        if left:  # the supervisor would take the next request for the rest of this input
+            raise _InputFailed(f"the command's input ended {left} bytes short of its {self._size}")
+
+    def _read(self, size: int) -> bytes:
+        try:
+            return self._stdin.read(size)
+        except Exception as exc:  # a closed or failing file: the rest will never come
+            raise _InputFailed(f"the command's input could not be read: {exc}") from exc
 
 
 def _remaining(stdin: BinaryIO) -> int:

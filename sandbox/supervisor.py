@@ -17,6 +17,13 @@ A request is one JSON line ``{"argv", "cwd", "env", "timeout", "stdin"}`` follow
 ``stdin`` bytes for the command. The answer is frames of a one-byte tag, a four-byte
 big-endian length and the payload: ``o`` standard output, ``e`` standard error, then one
 ``x`` with JSON ``{"exit", "timed_out", "oom_kills"}``.
+
+Input of at most ``CHUNK`` bytes is read whole before the command starts. Larger input
+(a whole repository's tar) is passed on to the command a chunk at a time as it arrives, so
+this program never holds more than a chunk of it; the host sends such input while it reads
+the answer, so a command that writes much before it reads cannot stall both ends. Whatever
+the command leaves unread is read and dropped before the ``x`` frame, so the next request
+starts where it should.
 """
 
 from __future__ import annotations
@@ -117,10 +124,11 @@ def start(request: dict[str, Any]) -> subprocess.Popen[bytes]:
 class Pump:
     """Moves bytes between the command's pipes and the host until it ends or times out."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], stdin: bytes, out_fd: int):
+    def __init__(self, proc: subprocess.Popen[bytes], stdin: Body, out_fd: int):
         self.proc = proc
         self.out_fd = out_fd
-        self.pending = memoryview(stdin)
+        self.stdin = stdin
+        self.pending = memoryview(b"")  # taken from the host, not yet written to the command
         self.selector = selectors.DefaultSelector()
         self.exited = False
         assert proc.stdin and proc.stdout and proc.stderr
@@ -130,7 +138,7 @@ class Pump:
         self.selector.register(proc.stderr, selectors.EVENT_READ, b"e")
         self.pidfd = os.pidfd_open(proc.pid)
         self.selector.register(self.pidfd, selectors.EVENT_READ, b"exit")
-        if self.pending:
+        if not stdin.done:
             self.selector.register(proc.stdin, selectors.EVENT_WRITE, b"in")
         else:
             proc.stdin.close()
@@ -169,16 +177,21 @@ class Pump:
 
     def feed(self, key: selectors.SelectorKey) -> None:
         assert self.proc.stdin is not None
-        try:
-            self.pending = self.pending[os.write(key.fd, self.pending[:CHUNK]):]
-        except BrokenPipeError:  # the command stopped reading: the rest is dropped
-            self.pending = self.pending[:0]
         if not self.pending:
+            self.pending = memoryview(self.stdin.next())
+        try:
+            self.pending = self.pending[os.write(key.fd, self.pending):]
+        except BlockingIOError:
+            return
+        except BrokenPipeError:  # the command stopped reading: serve() drops the rest
+            self.pending = self.pending[:0]
+            self.stdin.abandon()
+        if not self.pending and self.stdin.done:
             self.selector.unregister(key.fileobj)
             self.proc.stdin.close()
 
 
-def run(request: dict[str, Any], stdin: bytes, out_fd: int) -> dict[str, Any]:
+def run(request: dict[str, Any], stdin: Body, out_fd: int) -> dict[str, Any]:
     """Run one request; what the ``x`` frame reports."""
     before = oom_kills()
     try:
@@ -198,19 +211,54 @@ def failed(out_fd: int, code: int, message: str) -> dict[str, Any]:
     return {"exit": code, "timed_out": False, "oom_kills": 0}
 
 
-def read_exactly(stream: BinaryIO, size: int) -> bytes:
-    data = stream.read(size)
-    if len(data) != size:
-        raise EOFError("the host went away mid-request")
-    return data
+class Body:
+    """A request's ``size`` bytes of input for its command, taken from the request stream."""
+
+    def __init__(self, requests: BinaryIO, size: int):
+        self.requests = requests
+        self.left = size  # still in the request stream
+        self.head = b""  # read ahead, not yet given out
+        self.abandoned = False  # the command stopped reading
+        if 0 < size <= CHUNK:  # the host sent it in one write and is waiting for the answer
+            self.head = requests.read(size)
+            if len(self.head) != size:
+                raise EOFError("the host went away mid-request")
+            self.left = 0
+
+    @property
+    def done(self) -> bool:
+        """Whether the command is to get no more of it."""
+        return self.abandoned or not (self.head or self.left)
+
+    def next(self) -> bytes:
+        """The next piece, at most a chunk: what the stream has buffered, else one read
+        (which waits for the host, busy sending it)."""
+        if self.head:
+            piece, self.head = self.head, b""
+            return piece
+        piece = self.requests.read1(min(CHUNK, self.left))  # type: ignore[attr-defined]
+        if not piece:
+            raise EOFError("the host went away mid-request")
+        self.left -= len(piece)
+        return piece
+
+    def abandon(self) -> None:
+        self.abandoned = True
+
+    def drain(self) -> None:
+        """Read and drop what the command left unread: the next request follows it."""
+        self.head = b""
+        while self.left:
+            self.next()
 
 
 def serve(requests: BinaryIO, out_fd: int) -> None:
     """Answer requests until the host closes the stream."""
     while line := requests.readline():
         request = json.loads(line)
-        stdin = read_exactly(requests, int(request["stdin"]))
+        stdin = Body(requests, int(request["stdin"]))
         outcome = run(request, stdin, out_fd)
+        stdin.drain()
         write_all(out_fd, frame(b"x", json.dumps(outcome).encode()))
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
+import tempfile
+from typing import BinaryIO
+
 import docker
 import pytest
 
-from sandbox import Sandbox
-from sandbox.channel import SupervisorGone
+from sandbox import Sandbox, container
+from sandbox.channel import STDIN_CHUNK_BYTES, SupervisorGone
 
 pytestmark = pytest.mark.docker
 
@@ -77,3 +82,43 @@ def test_a_command_abandoned_mid_stream_is_never_misread(box: Sandbox) -> None:
 
     with pytest.raises(SupervisorGone, match="abandoned"):
         box.exec("echo next")
+
+
+def feed(box: Sandbox, argv: list[str], stdin: bytes | BinaryIO) -> tuple[int, bytes]:
+    """Run ``argv`` on the box's supervisor with ``stdin``; its exit code and output."""
+    out = bytearray()
+    outcome = box._supervisor.run(argv, cwd="/tmp", env=container.BASE_ENV, timeout=60,
+                                  stdin=stdin, sink=lambda name, chunk: out.extend(chunk))
+    return outcome.exit_code, bytes(out)
+
+
+@pytest.mark.parametrize("size", [1000, 5 * STDIN_CHUNK_BYTES + 7])
+def test_input_the_command_leaves_unread_is_dropped_not_misread(box: Sandbox, size: int) -> None:
+    data = random.Random(3).randbytes(size)
+
+    assert feed(box, ["head", "-c", "10"], data) == (0, data[:10])
+    assert feed(box, ["no-such-command"], data)[0] == 127
+    assert feed(box, ["echo", "next"], b"") == (0, b"next\n")
+
+
+@pytest.mark.timeout(120)
+def test_a_command_echoing_large_input_as_it_reads_does_not_stall(box: Sandbox) -> None:
+    data = random.Random(4).randbytes(8 * STDIN_CHUNK_BYTES + 3)  # far beyond any buffer
+
+    code, out = feed(box, ["cat"], data)
+
+    assert code == 0
+    assert hashlib.sha256(out).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.timeout(120)
+def test_large_input_streams_through_the_supervisor_without_being_held(box: Sandbox) -> None:
+    size = 200 * 1024 * 1024  # more than the box's 128m of memory
+    with tempfile.TemporaryFile() as spool:
+        spool.truncate(size)  # sparse: zeros, without writing them
+        assert feed(box, ["wc", "-c"], spool) == (0, f"{size}\n".encode())
+
+    # The command's parent is the supervisor: its peak resident memory stayed small.
+    code, status = feed(box, ["sh", "-c", "grep VmHWM /proc/$PPID/status"], b"")
+    assert code == 0, status
+    assert int(status.split()[1]) < 30 * 1024, status  # in kB
