@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
@@ -17,6 +20,8 @@ from bot.setup.envfile import (
     with_settings,
 )
 from kiln.settings import Settings
+
+NOBODY = 65534  # Debian's nobody and nogroup
 
 
 @pytest.fixture
@@ -61,12 +66,37 @@ def test_nothing_is_written_without_a_writable_env_file(created: CreatedApp, tmp
     assert not save_settings(missing, app_settings(created), created.name)
     assert not missing.exists()
 
-    missing.write_text("KILN_MODEL=x\n")
-    missing.chmod(0o400)
-    if os.access(missing, os.W_OK):
-        pytest.skip("running as root: every file is writable")
-    assert not save_settings(missing, app_settings(created), created.name)
-    assert missing.read_text() == "KILN_MODEL=x\n"
+
+
+def test_a_read_only_env_file_is_left_as_it_is(created: CreatedApp) -> None:
+    """Run as a user who may read the file but not write it (root may write any file, so
+    as root the check runs in a child that has become `nobody`)."""
+    with tempfile.TemporaryDirectory() as directory:
+        os.chmod(directory, 0o755)
+        env = Path(directory) / ".env"
+        env.write_text("KILN_MODEL=x\n")
+        env.chmod(0o444)
+        saved = _as_reader(lambda: save_settings(env, app_settings(created), created.name))
+        assert saved is False
+        assert env.read_text() == "KILN_MODEL=x\n"
+
+
+def _as_reader(check: Callable[[], bool]) -> bool:
+    """`check()` as this user, or as root in a child process that became `nobody` first."""
+    if os.geteuid() != 0:
+        return check()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's result is its exit status
+        code = 2
+        try:
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            code = 0 if check() else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.WEXITSTATUS(status) in (0, 1), "the check failed in the child"
+    return os.WEXITSTATUS(status) == 0
 
 
 def test_a_file_others_can_read_is_flagged(tmp_path) -> None:
