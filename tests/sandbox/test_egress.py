@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import cast
 
@@ -85,6 +86,17 @@ def probe(client: docker.DockerClient, config: SandboxConfig, labels: dict[str, 
     return dict(json.loads(out.decode().splitlines()[-1]))
 
 
+@contextmanager
+def removing_deps_image(client: docker.DockerClient, image: str, install: str) -> Iterator[None]:
+    """Inside: an install may cache a dependency image; it is removed on the way out."""
+    try:
+        yield
+    finally:
+        tag = deps.image_tag(client, image, install, {})
+        if deps.image_exists(client, tag):
+            client.images.remove(tag, force=True)
+
+
 @pytest.mark.docker
 def test_an_allowed_install_succeeds_through_the_proxy(
     docker_client: docker.DockerClient, online: SandboxConfig,
@@ -93,17 +105,13 @@ def test_an_allowed_install_succeeds_through_the_proxy(
     # A fresh nonce in the command makes a fresh cache key: this install really runs.
     install = f"pip install --index-url {setup.index_url} six # {uuid.uuid4().hex}"
     image = online.image_for("python")
-    try:
-        with Sandbox.start(docker_client, image, online) as box:
-            installed = box.install(install, {}, timeout=300)
-            assert installed.ok and not installed.cached, installed.stderr
-            assert box.exec("python3 -c 'import six'").ok
-            # Running code still has no network at all.
-            assert box.exec("ls /sys/class/net").stdout == "lo\n"
-    finally:
-        tag = deps.image_tag(docker_client, image, install, {})
-        if deps.image_exists(docker_client, tag):
-            docker_client.images.remove(tag, force=True)
+    with removing_deps_image(docker_client, image, install), \
+            Sandbox.start(docker_client, image, online) as box:
+        installed = box.install(install, {}, timeout=300)
+        assert installed.ok and not installed.cached, installed.stderr
+        assert box.exec("python3 -c 'import six'").ok
+        # Running code still has no network at all.
+        assert box.exec("ls /sys/class/net").stdout == "lo\n"
 
 
 @pytest.mark.docker
@@ -116,16 +124,12 @@ def test_npm_installs_through_the_proxy(
     config = replace(online, install_allow=(host,))
     install = f"npm install --no-audit --no-fund is-number # {uuid.uuid4().hex}"
     image = config.image_for("node")
-    try:
-        with Sandbox.start(docker_client, image, config) as box:
-            box.put_files({"package.json": b'{"name": "demo", "version": "1.0.0"}\n'})
-            installed = box.install(install, {}, timeout=300)
-            assert installed.ok and not installed.cached, installed.stderr
-            assert box.exec("node -e \"require('is-number')\"").ok
-    finally:
-        tag = deps.image_tag(docker_client, image, install, {})
-        if deps.image_exists(docker_client, tag):
-            docker_client.images.remove(tag, force=True)
+    with removing_deps_image(docker_client, image, install), \
+            Sandbox.start(docker_client, image, config) as box:
+        box.put_files({"package.json": b'{"name": "demo", "version": "1.0.0"}\n'})
+        installed = box.install(install, {}, timeout=300)
+        assert installed.ok and not installed.cached, installed.stderr
+        assert box.exec("node -e \"require('is-number')\"").ok
 
 
 @pytest.mark.docker
